@@ -1,0 +1,54 @@
+#include "consumer/kafka_client.h"
+
+namespace auditstream {
+
+Result<KafkaConfPtr> makeKafkaConf(const KafkaProperties& properties) {
+  KafkaConfPtr conf(rd_kafka_conf_new());
+  char reason[512];
+  for (const auto& [key, value] : properties) {
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
+      std::string message = "kafka property '";
+      message.append(key).append("' = '").append(value).append("': ").append(reason);
+      return invalidArgument(std::move(message));
+    }
+  }
+  return conf;
+}
+
+Result<KafkaClientPtr> makeKafkaClient(rd_kafka_type_t type, const KafkaProperties& properties) {
+  ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
+  return makeKafkaClient(type, std::move(conf));
+}
+
+Result<KafkaClientPtr> makeKafkaClient(rd_kafka_type_t type, KafkaConfPtr conf) {
+  char reason[512];
+  rd_kafka_t* client = rd_kafka_new(type, conf.get(), reason, sizeof reason);
+  if (client == nullptr) {
+    return invalidArgument(std::string("cannot create Kafka ") + (type == RD_KAFKA_PRODUCER ? "producer" : "consumer") +
+                           ": " + reason);
+  }
+  static_cast<void>(conf.release());  // owned by `client` from here on
+  return KafkaClientPtr(client);
+}
+
+Status kafkaError(std::string_view what, rd_kafka_resp_err_t error) {
+  if (error == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::ok();
+  std::string message = std::string(what) + ": " + rd_kafka_err2str(error) + " (" + rd_kafka_err2name(error) + ")";
+  switch (error) {
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT: return deadlineExceeded(std::move(message));
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE: return unavailable(std::move(message));
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART: return notFound(std::move(message));
+    default: return internalError(std::move(message));
+  }
+}
+
+std::string librdkafkaVersion() { return rd_kafka_version_str(); }
+
+}  // namespace auditstream

@@ -1,0 +1,29 @@
+// Building librdkafka clients from key/value properties, with every refusal reported as a Status that
+// names the property. The service's config passes its `kafka:` map through here unchanged.
+// Thread-safety: free functions; the returned handles follow librdkafka's own rules.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/result.h"
+#include "consumer/kafka_handles.h"
+
+namespace auditstream {
+
+using KafkaProperties = std::map<std::string, std::string>;
+
+// A conf with every property set; invalidArgument "kafka property 'k' = 'v': <librdkafka's reason>".
+Result<KafkaConfPtr> makeKafkaConf(const KafkaProperties& properties);
+
+// A producer or consumer from `properties` (rd_kafka_new takes ownership of the conf on success).
+Result<KafkaClientPtr> makeKafkaClient(rd_kafka_type_t type, const KafkaProperties& properties);
+Result<KafkaClientPtr> makeKafkaClient(rd_kafka_type_t type, KafkaConfPtr conf);
+
+// A Status from a librdkafka error code, with `what` as context ("commit: Broker: Unknown topic").
+Status kafkaError(std::string_view what, rd_kafka_resp_err_t error);
+
+// librdkafka's version string ("2.0.2").
+std::string librdkafkaVersion();
+
+}  // namespace auditstream

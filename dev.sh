@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The project's one entry point for people and CI. Every command first installs what is missing on a
+# Debian 12 machine (apt packages, the pinned Kafka broker jars) and is a fast no-op when all is there.
+#
+#   ./dev.sh run [ARGS]     build (release) and run auditstream; with no ARGS: --help (the demo later)
+#   ./dev.sh test           build (debug: ASan + UBSan) and run the whole test suite, integration included
+#   ./dev.sh setup          only install what is missing
+#   ./dev.sh build PRESET   configure and build one preset: debug | release | tsan
+#   ./dev.sh lint           clang-format check and clang-tidy over the sources
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+# Debian 12 packages, one line per reason.
+packages=(
+  g++ cmake ninja-build pkg-config git ca-certificates                    # toolchain
+  librdkafka-dev libsimdjson-dev libhyperscan-dev prometheus-cpp-dev      # service libraries
+  libyaml-cpp-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev                              # tests and benchmarks
+  clang-format-14                                                         # format check (a test)
+  openjdk-17-jre-headless maven kcat                                      # the real Kafka broker
+  prometheus-alertmanager python3 curl                                    # the real Alertmanager + webhook
+)
+
+log() { echo "dev.sh: $*" >&2; }
+
+timed() {  # timed WHAT COMMAND...: runs COMMAND and says how long it took
+  local what=$1 started=$SECONDS; shift
+  "$@"
+  log "$what took $((SECONDS - started))s"
+}
+
+install_packages() {
+  local missing=() package
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  (( ${#missing[@]} == 0 )) && return 0
+  [[ $(id -u) == 0 ]] || { log "missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}"; exit 1; }
+  log "installing ${#missing[@]} Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+setup() {
+  timed "apt packages" install_packages
+  timed "Kafka jars" deploy/kafka/kafka-local fetch
+}
+
+build() {
+  local preset=${1:?usage: ./dev.sh build debug|release|tsan}
+  if [[ ! -f build/$preset/build.ninja ]]; then
+    cmake --preset "$preset" >/dev/null
+  fi
+  cmake --build --preset "$preset"
+}
+
+case ${1:-} in
+  setup)
+    setup ;;
+  build)
+    setup
+    timed "build ($2)" build "${2:-}" ;;
+  run)
+    shift
+    setup
+    timed "build (release)" build release >&2
+    (( $# > 0 )) || set -- --help   # becomes `demo` when the demo lands
+    exec build/release/consumer/auditstream "$@" ;;
+  test)
+    setup
+    timed "build (debug)" build debug
+    # Unit and integration tests in one ctest run; the summary line ("N% tests passed, ...") ends it.
+    timed "tests" ctest --preset debug -j2 ;;
+  lint)
+    setup
+    build debug >/dev/null
+    tools/check-format
+    tools/run-clang-tidy ;;
+  *)
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2 ;;
+esac

@@ -1,0 +1,36 @@
+#include "consumer/command_line.h"
+
+#include <gtest/gtest.h>
+
+namespace auditstream {
+namespace {
+
+TEST(CommandLine, NoArgumentsMeansHelp) { EXPECT_EQ(parseCommandLine({})->command, Command::kHelp); }
+
+TEST(CommandLine, KnownCommands) {
+  EXPECT_EQ(parseCommandLine({"--help"})->command, Command::kHelp);
+  EXPECT_EQ(parseCommandLine({"-h"})->command, Command::kHelp);
+  EXPECT_EQ(parseCommandLine({"--version"})->command, Command::kVersion);
+}
+
+TEST(CommandLine, UnknownCommandSaysWhatToDo) {
+  const auto parsed = parseCommandLine({"serve"});
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.status().message(), "unknown command 'serve' (try --help)");
+}
+
+TEST(CommandLine, ExtraArgumentsAreRejected) {
+  const auto parsed = parseCommandLine({"--version", "--verbose"});
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.status().message(), "'--version' takes no arguments, got '--verbose'");
+}
+
+TEST(CommandLine, VersionTextNamesEveryLibrary) {
+  const std::string text = versionText();
+  for (const char* library : {"auditstream ", "librdkafka ", "simdjson ", "hyperscan ", "libcurl "}) {
+    EXPECT_NE(text.find(library), std::string::npos) << library << " missing from:\n" << text;
+  }
+}
+
+}  // namespace
+}  // namespace auditstream
