@@ -1,5 +1,6 @@
 #include "consumer/command_line.h"
 
+#include <charconv>
 #include <curl/curl.h>
 
 #include "consumer/kafka_client.h"
@@ -11,10 +12,54 @@
 
 namespace auditstream {
 
+namespace {
+
+Result<CommandLine> parseRulesCommand(Command command, const std::vector<std::string_view>& args) {
+  CommandLine parsed;
+  parsed.command = command;
+  const std::string name = command == Command::kReplay ? "replay" : "validate";
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    const auto value = [&]() -> Result<std::string> {
+      if (i + 1 >= args.size()) return invalidArgument(name + ": " + std::string(arg) + " needs a value");
+      return std::string(args[++i]);
+    };
+    if (arg == "--rules") {
+      ASSIGN_OR_RETURN(std::string dir, value());
+      parsed.ruleDirs.push_back(std::move(dir));
+    } else if (arg == "--threads" && command == Command::kReplay) {
+      ASSIGN_OR_RETURN(std::string text, value());
+      unsigned threads = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), threads);
+      if (error != std::errc() || end != text.data() + text.size() || threads == 0 || threads > 256) {
+        return invalidArgument("replay: --threads must be a number from 1 to 256, got '" + text + "'");
+      }
+      parsed.threads = threads;
+    } else if (arg == "--cluster" && command == Command::kReplay) {
+      ASSIGN_OR_RETURN(parsed.cluster, value());
+    } else if (arg == "--quiet" && command == Command::kReplay) {
+      parsed.quiet = true;
+    } else if (arg == "-" || (!arg.starts_with("-") && command == Command::kReplay)) {
+      if (command != Command::kReplay)
+        return invalidArgument(name + ": unexpected argument '" + std::string(arg) + "'");
+      parsed.inputs.emplace_back(arg);
+    } else {
+      return invalidArgument(name + ": unknown option '" + std::string(arg) + "' (try --help)");
+    }
+  }
+  if (parsed.ruleDirs.empty()) return invalidArgument(name + ": --rules DIR is required");
+  if (command == Command::kReplay && parsed.inputs.empty()) parsed.inputs.emplace_back("-");
+  return parsed;
+}
+
+}  // namespace
+
 Result<CommandLine> parseCommandLine(const std::vector<std::string_view>& args) {
   if (args.empty()) return CommandLine{Command::kHelp};
   const std::string_view first = args.front();
   CommandLine parsed;
+  if (first == "replay") return parseRulesCommand(Command::kReplay, args);
+  if (first == "validate") return parseRulesCommand(Command::kValidate, args);
   if (first == "--help" || first == "-h" || first == "help") {
     parsed.command = Command::kHelp;
   } else if (first == "--version" || first == "version") {
@@ -32,10 +77,15 @@ std::string usageText() {
   return "auditstream — Kubernetes audit events from Kafka, Sigma rules, alerts to Kafka and Alertmanager\n"
          "\n"
          "Usage:\n"
+         "  auditstream replay --rules DIR... [--threads N] [--cluster NAME] [--quiet] [FILE...|-]\n"
+         "      match audit events (JSON lines, JSON documents, EventLists, Fluent Bit / Event Hubs\n"
+         "      envelopes) against Sigma rules; alerts as JSON lines on stdout, a summary on stderr\n"
+         "  auditstream validate --rules DIR...\n"
+         "      load and compile rules; print every problem as file:line:col and exit 1 if any\n"
          "  auditstream --help       this text\n"
          "  auditstream --version    versions of auditstream and the libraries it runs on\n"
          "\n"
-         "Coming with the next issues (not in this build yet): run --config FILE, replay, validate, demo.\n";
+         "Coming with the next issues (not in this build yet): run --config FILE, demo.\n";
 }
 
 std::string versionText() {

@@ -1,5 +1,5 @@
 // The `auditstream` command line: which subcommand to run and its usage text. Parsing is separate
-// from running so that tests can pin both. Later issues add `run`, `replay`, `validate` and `demo`.
+// from running so that tests can pin both. Later issues add `run` and `demo`.
 #pragma once
 
 #include <string>
@@ -10,10 +10,15 @@
 
 namespace auditstream {
 
-enum class Command { kHelp, kVersion };
+enum class Command { kHelp, kVersion, kReplay, kValidate };
 
 struct CommandLine {
   Command command = Command::kHelp;
+  std::vector<std::string> ruleDirs;  // replay, validate: --rules (repeatable)
+  std::vector<std::string> inputs;    // replay: files, or "-" for stdin (the default)
+  unsigned threads = 1;               // replay: --threads
+  std::string cluster = "default";    // replay: --cluster, the cluster name on alerts
+  bool quiet = false;                 // replay: --quiet, no summary
 };
 
 // argv without the program name. Errors are invalidArgument with a one-line reason.

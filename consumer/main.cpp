@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "consumer/command_line.h"
+#include "consumer/replay_command.h"
+#include "consumer/validate_command.h"
 #include "engine/library_versions.h"
 
 namespace {
@@ -27,6 +29,8 @@ int runCommand(const std::vector<std::string_view>& args) {
       }
       return 0;
     }
+    case Command::kReplay: return runReplay(*parsed, stdout);
+    case Command::kValidate: return runValidate(*parsed, stdout);
   }
   return 0;
 }

@@ -1,0 +1,236 @@
+#include "consumer/replay_command.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "common/blocking_queue.h"
+#include "config/rule_pack.h"
+#include "engine/event_processor.h"
+#include "engine/json_document_splitter.h"
+
+namespace auditstream {
+namespace {
+
+constexpr std::size_t kBatchMessages = 1024;
+constexpr std::size_t kProgressMinBytes = 8U << 20U;
+constexpr std::size_t kRecentAlertIds = 1U << 20U;  // de-duplication memory for stages of one request
+
+struct Batch {
+  std::size_t sequence = 0;
+  std::vector<std::string> messages;
+};
+
+// Writes alerts in input order whatever the thread count, folding repeats of an alert id (the
+// stages of one request yield the same alert) so the output is deterministic.
+class OrderedAlertWriter {
+ public:
+  explicit OrderedAlertWriter(std::FILE* out) : out_(out) {}
+
+  void complete(std::size_t sequence, std::vector<Alert> alerts) {
+    std::lock_guard lock(mutex_);
+    pending_.emplace(sequence, std::move(alerts));
+    for (auto next = pending_.find(next_); next != pending_.end(); next = pending_.find(next_)) {
+      for (const Alert& alert : next->second) write(alert);
+      pending_.erase(next);
+      ++next_;
+    }
+  }
+
+  std::uint64_t written() const { return written_; }
+  std::uint64_t duplicates() const { return duplicates_; }
+  const std::map<std::string, std::pair<std::uint64_t, std::string>>& byRule() const { return byRule_; }
+
+ private:
+  void write(const Alert& alert) {
+    if (!seen_.insert(alert.id).second) {
+      ++duplicates_;
+      return;
+    }
+    if (seen_.size() > kRecentAlertIds) seen_.clear();
+    const std::string line = alertToJson(alert) + "\n";
+    std::fwrite(line.data(), 1, line.size(), out_);
+    ++written_;
+    auto& [count, title] = byRule_[alert.rule->id];
+    ++count;
+    title = alert.rule->title;
+  }
+
+  std::FILE* out_;
+  std::mutex mutex_;
+  std::map<std::size_t, std::vector<Alert>> pending_;
+  std::size_t next_ = 0;
+  std::unordered_set<std::string> seen_;
+  std::uint64_t written_ = 0;
+  std::uint64_t duplicates_ = 0;
+  std::map<std::string, std::pair<std::uint64_t, std::string>> byRule_;  // rule id → (alerts, title)
+};
+
+class Progress {
+ public:
+  Progress(bool enabled, std::size_t totalBytes) : enabled_(enabled), totalBytes_(totalBytes) {}
+
+  void update(std::size_t bytesRead, std::uint64_t messages) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    if (totalBytes_ > 0) {
+      std::fprintf(stderr, "\rreplay: %5.1f%% of %.0f MB, %llu messages, %.0f messages/s   ",
+                   100.0 * static_cast<double>(bytesRead) / static_cast<double>(totalBytes_),
+                   static_cast<double>(totalBytes_) / 1e6, static_cast<unsigned long long>(messages),
+                   static_cast<double>(messages) / seconds);
+    } else {
+      std::fprintf(stderr, "\rreplay: %.0f MB, %llu messages, %.0f messages/s   ", static_cast<double>(bytesRead) / 1e6,
+                   static_cast<unsigned long long>(messages), static_cast<double>(messages) / seconds);
+    }
+    shown_ = true;
+  }
+  void done() {
+    if (shown_) std::fputc('\n', stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::size_t totalBytes_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = start_;
+};
+
+void addCounters(ProcessCounters& total, const ProcessCounters& part) {
+  total.messages += part.messages;
+  total.events += part.events;
+  total.ruleHits += part.ruleHits;
+  for (std::size_t i = 0; i < total.rejects.size(); ++i) total.rejects[i] += part.rejects[i];
+}
+
+void printSummary(const ProcessCounters& counters, const OrderedAlertWriter& writer, double seconds, unsigned threads) {
+  std::fprintf(stderr, "replay: %llu events from %llu messages in %.2f s (%.0f events/s, %u thread%s)\n",
+               static_cast<unsigned long long>(counters.events), static_cast<unsigned long long>(counters.messages),
+               seconds, seconds > 0 ? static_cast<double>(counters.events) / seconds : 0.0, threads,
+               threads == 1 ? "" : "s");
+  std::uint64_t rejected = 0;
+  for (std::uint64_t count : counters.rejects) rejected += count;
+  std::fprintf(stderr, "replay: %llu rejected", static_cast<unsigned long long>(rejected));
+  for (std::size_t i = 0; i < counters.rejects.size(); ++i) {
+    if (counters.rejects[i] > 0) {
+      std::fprintf(stderr, "%s %s %llu", i == 0 ? ":" : ",",
+                   std::string(rejectReasonName(static_cast<RejectReason>(i))).c_str(),
+                   static_cast<unsigned long long>(counters.rejects[i]));
+    }
+  }
+  std::fprintf(stderr, "\nreplay: %llu alerts (%llu repeats of an alert id folded)\n",
+               static_cast<unsigned long long>(writer.written()), static_cast<unsigned long long>(writer.duplicates()));
+  std::vector<std::pair<std::uint64_t, std::string>> rows;
+  for (const auto& [id, entry] : writer.byRule()) rows.emplace_back(entry.first, entry.second + " (" + id + ")");
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (const auto& [count, label] : rows) {
+    std::fprintf(stderr, "  %8llu  %s\n", static_cast<unsigned long long>(count), label.c_str());
+  }
+}
+
+}  // namespace
+
+int runReplay(const CommandLine& command, std::FILE* out) {
+  RulePack pack = loadRulePack(command.ruleDirs);
+  if (!pack.problems.empty()) {
+    for (const Status& problem : pack.problems) std::fprintf(stderr, "%s\n", problem.message().c_str());
+    std::fprintf(stderr, "replay: %zu problem(s) in the rules; nothing replayed\n", pack.problems.size());
+    return 1;
+  }
+  std::size_t totalBytes = 0;
+  for (const std::string& input : command.inputs) {
+    std::error_code error;
+    if (input != "-") totalBytes += static_cast<std::size_t>(std::filesystem::file_size(input, error));
+  }
+  const bool stdinOnly = command.inputs.size() == 1 && command.inputs[0] == "-";
+  Progress progress(isatty(STDERR_FILENO) == 1 && (stdinOnly || totalBytes >= kProgressMinBytes),
+                    stdinOnly ? 0 : totalBytes);
+
+  const auto started = std::chrono::steady_clock::now();
+  OrderedAlertWriter writer(out);
+  BlockingQueue<Batch> queue(command.threads * 4);
+  std::vector<std::unique_ptr<EventProcessor>> processors;
+  for (unsigned i = 0; i < command.threads; ++i) {
+    Result<std::unique_ptr<EventProcessor>> processor = EventProcessor::create(pack.rules, EnvelopeOptions{});
+    if (!processor) {
+      std::fprintf(stderr, "replay: %s\n", processor.status().message().c_str());
+      return 1;
+    }
+    processors.push_back(std::move(processor).value());
+  }
+  const MessageContext context{command.cluster, std::nullopt, std::nullopt};
+  const auto work = [&](EventProcessor& processor, Batch batch) {
+    std::vector<Alert> alerts;
+    for (const std::string& message : batch.messages) processor.process(message, context, alerts);
+    writer.complete(batch.sequence, std::move(alerts));
+  };
+  std::vector<std::thread> workers;
+  if (command.threads > 1) {
+    for (auto& processor : processors) {
+      workers.emplace_back([&, p = processor.get()] {
+        while (std::optional<Batch> batch = queue.pop()) work(*p, std::move(*batch));
+      });
+    }
+  }
+
+  Batch batch;
+  std::size_t bytesRead = 0;
+  std::uint64_t messages = 0;
+  const auto dispatch = [&] {
+    if (batch.messages.empty()) return;
+    Batch full = std::move(batch);
+    batch = Batch{full.sequence + 1, {}};
+    if (command.threads > 1) {
+      queue.push(std::move(full));
+    } else {
+      work(*processors[0], std::move(full));
+    }
+  };
+  const auto onDocument = [&](std::string_view document) {
+    batch.messages.emplace_back(document);
+    ++messages;
+    if (batch.messages.size() >= kBatchMessages) dispatch();
+  };
+  int status = 0;
+  std::vector<char> buffer(1U << 20U);
+  for (const std::string& input : command.inputs) {
+    std::FILE* file = input == "-" ? stdin : std::fopen(input.c_str(), "rb");
+    if (file == nullptr) {
+      std::fprintf(stderr, "replay: cannot open %s\n", input.c_str());
+      status = 1;
+      continue;
+    }
+    JsonDocumentSplitter splitter;
+    for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0;) {
+      splitter.feed({buffer.data(), n}, onDocument);
+      bytesRead += n;
+      progress.update(bytesRead, messages);
+    }
+    splitter.finish(onDocument);
+    if (file != stdin) std::fclose(file);
+  }
+  dispatch();
+  queue.close();
+  for (std::thread& worker : workers) worker.join();
+  progress.done();
+  std::fflush(out);
+
+  ProcessCounters total;
+  for (const auto& processor : processors) addCounters(total, processor->counters());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!command.quiet) printSummary(total, writer, seconds, command.threads);
+  return status;
+}
+
+}  // namespace auditstream

@@ -1,0 +1,45 @@
+#include "engine/event_alert.h"
+
+namespace auditstream {
+
+AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& resolver) {
+  static const FieldPath kSourceIps = *parseFieldPath("sourceIPs");
+  static const FieldPath kDecision = *parseFieldPath("annotations.authorization.k8s.io/decision");
+  AlertEvidence evidence;
+  evidence.auditIds.emplace_back(event.get(FastField::kAuditId));
+  evidence.user = event.get(FastField::kUserUsername);
+  evidence.impersonatedUser = event.get(FastField::kImpersonatedUsername);
+  std::vector<FieldValue> values;
+  resolver.resolve(kSourceIps, values);
+  for (const FieldValue& value : values) {
+    if (value.kind == JsonKind::kString) evidence.sourceIps.emplace_back(value.text);
+  }
+  evidence.verb = event.get(FastField::kVerb);
+  evidence.requestUri = event.get(FastField::kRequestUri);
+  evidence.namespaceName = event.get(FastField::kObjectNamespace);
+  evidence.resource = event.get(FastField::kObjectResource);
+  evidence.subresource = event.get(FastField::kObjectSubresource);
+  evidence.name = event.get(FastField::kObjectName);
+  evidence.responseCode = event.get(FastField::kResponseCode);
+  evidence.decision = resolver.firstString(kDecision);
+  evidence.userAgent = event.get(FastField::kUserAgent);
+  return evidence;
+}
+
+Alert makeEventAlert(std::shared_ptr<const RuleMetadata> rule, const AuditEvent& event, FieldResolver& resolver,
+                     std::string_view cluster, std::optional<AlertProvenance> provenance) {
+  Alert alert;
+  EventTime windowStart = event.time;
+  if (event.has(FastField::kRequestReceivedTimestamp)) {
+    windowStart = parseRfc3339(event.get(FastField::kRequestReceivedTimestamp)).value_or(event.time);
+  }
+  alert.id = makeAlertId(rule->id, cluster, event.get(FastField::kAuditId), windowStart);
+  alert.rule = std::move(rule);
+  alert.cluster = std::string(cluster);
+  alert.firstEventTime = alert.lastEventTime = event.time;
+  alert.evidence = evidenceOf(event, resolver);
+  alert.provenance = std::move(provenance);
+  return alert;
+}
+
+}  // namespace auditstream

@@ -1,0 +1,21 @@
+// Builds the Alert of a stateless rule hit: group key = the event's auditID, window start = its
+// requestReceivedTimestamp (else its event time), so the stages of one request (RequestReceived,
+// ResponseComplete, ...) give the same alert id and sinks can de-duplicate them.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "engine/alert.h"
+#include "engine/audit_event.h"
+#include "engine/field_resolver.h"
+
+namespace auditstream {
+
+// The evidence fields of `event`. `resolver` must have been reset for this event.
+AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& resolver);
+
+Alert makeEventAlert(std::shared_ptr<const RuleMetadata> rule, const AuditEvent& event, FieldResolver& resolver,
+                     std::string_view cluster, std::optional<AlertProvenance> provenance);
+
+}  // namespace auditstream

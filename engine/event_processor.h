@@ -1,0 +1,67 @@
+// EventProcessor: one worker thread's path from message bytes to alerts — envelope decoding, parsing,
+// stateless rule matching, alert building. The service's workers, `replay` and the benchmarks all use
+// it, so what is measured is what runs.
+//
+// Owned by one thread (it holds that thread's decoder, Hyperscan scratch and caches). The RuleSet is
+// shared and immutable; a reload creates a new processor.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "engine/alert.h"
+#include "engine/envelope_decoder.h"
+#include "engine/rule_set.h"
+
+namespace auditstream {
+
+class MatchState;
+
+struct MessageContext {
+  std::string_view cluster;
+  std::optional<EventTime> messageTime;       // Kafka timestamp: the event time of last resort
+  std::optional<AlertProvenance> provenance;  // topic/partition/offset, for alerts
+};
+
+struct ProcessCounters {
+  std::uint64_t messages = 0;
+  std::uint64_t events = 0;
+  std::uint64_t ruleHits = 0;
+  std::array<std::uint64_t, kRejectReasonCount> rejects{};
+  std::vector<std::uint64_t> hitsByRule;  // indexed like the RuleSet
+};
+
+class EventProcessor {
+ public:
+  // Errors: invalidArgument from the envelope options; internalError if Hyperscan scratch fails.
+  static Result<std::unique_ptr<EventProcessor>> create(std::shared_ptr<const RuleSet> rules, EnvelopeOptions envelope);
+  ~EventProcessor();
+  EventProcessor(const EventProcessor&) = delete;
+  EventProcessor& operator=(const EventProcessor&) = delete;
+
+  // Decodes `message` and matches every event in it; appends alerts to `alerts` and returns the
+  // rejections (also counted in counters()).
+  std::vector<Rejection> process(std::string_view message, const MessageContext& context, std::vector<Alert>& alerts);
+
+  // Only decodes and parses (the benchmarks' parse-only baseline); returns the number of events.
+  std::size_t parseOnly(std::string_view message);
+
+  const ProcessCounters& counters() const { return counters_; }
+  const RuleSet& rules() const { return *rules_; }
+
+ private:
+  EventProcessor(std::shared_ptr<const RuleSet> rules, EnvelopeDecoder decoder, std::unique_ptr<MatchState> state);
+
+  std::shared_ptr<const RuleSet> rules_;
+  EnvelopeDecoder decoder_;
+  std::unique_ptr<MatchState> state_;
+  std::vector<std::uint32_t> hits_;
+  ProcessCounters counters_;
+};
+
+}  // namespace auditstream
