@@ -49,6 +49,7 @@ class Parser {
                                       : Token::Kind::kPipe,
                            std::string(1, c), i + 1});
         ++i;
+        if (c == '|') break;  // an aggregation follows: parse() reports it; its syntax is not ours
       } else if (isWordChar(c)) {
         const std::size_t start = i;
         while (i < text_.size() && isWordChar(text_[i])) ++i;

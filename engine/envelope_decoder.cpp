@@ -273,8 +273,10 @@ Result<EnvelopeDecoder> EnvelopeDecoder::create(EnvelopeOptions options) {
     ASSIGN_OR_RETURN(EnvelopePath path, parseEnvelopePath(text));
     state->paths.push_back(std::move(path));
   }
-  if (options.maxDepth < 2) return invalidArgument("max depth must be at least 2");
-  if (auto error = state->parser.allocate(options.maxMessageBytes + simdjson::SIMDJSON_PADDING, options.maxDepth)) {
+  // The On-Demand pass descends at most four levels (list, event, user/objectRef) and skips deeper
+  // members without recursion, so nesting costs no stack here; FieldResolver bounds depth where it
+  // parses members in full.
+  if (auto error = state->parser.allocate(options.maxMessageBytes + simdjson::SIMDJSON_PADDING)) {
     return internalError(std::string("allocating the JSON parser: ") + simdjson::error_message(error));
   }
   state->options = std::move(options);

@@ -16,7 +16,6 @@ struct EnvelopeOptions {
   // an EventList (`items`) and a JSON array of Events are always recognised.
   std::vector<std::string> stringPaths = {"log", "message", "records[].properties.log", "properties.log"};
   std::size_t maxMessageBytes = 4U << 20U;  // 4 MiB: RequestResponse events of large objects fit
-  std::size_t maxDepth = 64;                // Kubernetes objects nest ~20 deep
 };
 
 }  // namespace auditstream

@@ -18,7 +18,14 @@ std::string joinSegments(const std::vector<std::string>& segments, std::size_t f
 
 }  // namespace
 
+// Members nested deeper than this are treated as absent (and counted): Kubernetes objects nest ~20 deep.
+constexpr std::size_t kMaxMemberDepth = 64;
+
 struct FieldResolver::Parsed {
+  Parsed() {
+    // On failure (out of memory) the parser allocates on first parse instead, with the default depth.
+    if (parser.allocate(4096, kMaxMemberDepth) != simdjson::SUCCESS) return;
+  }
   dom::parser parser;
   const char* source = nullptr;  // the member value this parser holds; nullptr: not parsed in this event
   bool ok = false;

@@ -14,7 +14,7 @@ enum class RejectReason : std::uint8_t {
   kInvalidUtf8,            // bytes that are not UTF-8
   kNotJson,                // not JSON at all, or trailing garbage
   kTruncated,              // JSON that ends in the middle of a value
-  kTooDeep,                // nesting deeper than the configured limit
+  kTooDeep,                // nesting deeper than simdjson's limit where the parser descends
   kNotAnEvent,             // valid JSON that is not an audit Event (wrong kind, wrong field types)
   kUnsupportedApiVersion,  // an apiVersion other than audit.k8s.io/v1 or v1beta1
   kBadEnvelope,            // a configured envelope path holds something other than an event string

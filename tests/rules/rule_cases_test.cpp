@@ -3,16 +3,15 @@
 // expected_alerts.jsonl, exactly: nothing missing, nothing extra. case.yml names the rules the case's
 // near-miss events are aimed at; a coverage test checks every bundled rule has a positive and a
 // negative case. Adding a case needs no C++.
-#include <gtest/gtest.h>
-#include <simdjson.h>
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <gtest/gtest.h>
 #include <map>
 #include <set>
+#include <simdjson.h>
 #include <sstream>
+#include <yaml-cpp/yaml.h>
 
 #include "config/rule_pack.h"
 #include "engine/event_processor.h"
@@ -115,7 +114,8 @@ TEST_P(RuleCase, YieldsExactlyTheExpectedAlerts) {
 INSTANTIATE_TEST_SUITE_P(Cases, RuleCase, testing::ValuesIn(caseNames()),
                          [](const testing::TestParamInfo<std::string>& param) {
                            std::string name = param.param;
-                           std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+                           std::replace_if(
+                               name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
                            return name;
                          });
 
