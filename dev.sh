@@ -3,7 +3,8 @@
 # Debian 12 machine (apt packages, the pinned Kafka broker jars) and is a fast no-op when all is there.
 #
 #   ./dev.sh run [ARGS]     build (release) and run auditstream; with no ARGS: --help (the demo later)
-#   ./dev.sh test           build (debug: ASan + UBSan) and run the whole test suite, integration included
+#   ./dev.sh test           build (debug: ASan + UBSan) and run the whole test suite, integration included,
+#                           then a 30-second libFuzzer smoke per fuzz target
 #   ./dev.sh setup          only install what is missing
 #   ./dev.sh build PRESET   configure and build one preset: debug | release | tsan
 #   ./dev.sh lint           clang-format check and clang-tidy over the sources
@@ -16,7 +17,7 @@ packages=(
   librdkafka-dev libsimdjson-dev libhyperscan-dev prometheus-cpp-dev      # service libraries
   libyaml-cpp-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev                              # tests and benchmarks
-  clang-format-14                                                         # format check (a test)
+  clang-format-14 clang-14 libclang-rt-14-dev                             # format check, libFuzzer
   openjdk-17-jre-headless maven kcat                                      # the real Kafka broker
   prometheus-alertmanager python3 curl                                    # the real Alertmanager + webhook
 )
@@ -71,7 +72,9 @@ case ${1:-} in
     setup
     timed "build (debug)" build debug
     # Unit and integration tests in one ctest run; the summary line ("N% tests passed, ...") ends it.
-    timed "tests" ctest --preset debug -j2 ;;
+    timed "tests" ctest --preset debug -j2
+    # libFuzzer smoke: each fuzzer 30 s (longer hunts: tools/fuzz SECONDS).
+    timed "fuzz smoke" tools/fuzz 30 ;;
   lint)
     setup
     build debug >/dev/null

@@ -239,46 +239,38 @@ std::vector<std::string> ruleFiles(const std::vector<std::string>& paths, std::v
   return files;
 }
 
-}  // namespace
-
-RuleLoad loadSigmaRules(const std::vector<std::string>& paths) {
-  RuleLoad load;
-  std::vector<PendingFilter> filters;
-  for (const std::string& path : ruleFiles(paths, load.problems)) {
-    ++load.files;
-    Result<YamlFile> file = YamlFile::load(path);
-    if (!file) {
-      load.problems.push_back(file.status());
-      continue;
+void loadDocuments(const YamlFile& file, RuleLoad& load, std::vector<PendingFilter>& filters) {
+  DocumentReader reader(file, load);
+  for (const YAML::Node& document : file.documents()) {
+    if (!document || document.IsNull()) continue;
+    Status status;
+    if (!document.IsMap()) {
+      status = file.errorAt(document, "a Sigma document must be a map");
+    } else if (document["correlation"]) {
+      status = file.errorAt(document["correlation"], "correlation rules are not supported by this build");
+    } else if (document["fieldmappings"]) {
+      status = reader.fieldMappings(document["fieldmappings"], load.options.fieldMapping);
+    } else if (document["filter"]) {
+      status = reader.filter(document, filters);
+    } else if (document["action"]) {
+      status = file.errorAt(document["action"], "rule collections with 'action' are not supported");
+    } else if (document["detection"]) {
+      status = reader.rule(document);
+    } else {
+      status = file.errorAt(document, "not a Sigma rule: no detection, filter or fieldmappings");
     }
-    DocumentReader reader(*file, load);
-    for (const YAML::Node& document : file->documents()) {
-      if (!document || document.IsNull()) continue;
-      Status status;
-      if (!document.IsMap()) {
-        status = file->errorAt(document, "a Sigma document must be a map");
-      } else if (document["correlation"]) {
-        status = file->errorAt(document["correlation"], "correlation rules are not supported by this build");
-      } else if (document["fieldmappings"]) {
-        status = reader.fieldMappings(document["fieldmappings"], load.options.fieldMapping);
-      } else if (document["filter"]) {
-        status = reader.filter(document, filters);
-      } else if (document["action"]) {
-        status = file->errorAt(document["action"], "rule collections with 'action' are not supported");
-      } else if (document["detection"]) {
-        status = reader.rule(document);
-      } else {
-        status = file->errorAt(document, "not a Sigma rule: no detection, filter or fieldmappings");
-      }
-      if (!status.isOk()) load.problems.push_back(std::move(status));
-    }
+    if (!status.isOk()) load.problems.push_back(std::move(status));
   }
+}
+
+// Cross-document checks (duplicate ids) and filters applied to the rules they name.
+void finishLoad(RuleLoad& load, const std::vector<PendingFilter>& filters) {
   std::map<std::string, const RuleSpec*> byId;
   for (const RuleSpec& rule : load.rules) {
     const auto [existing, inserted] = byId.emplace(rule.meta.id, &rule);
     if (!inserted) {
-      load.problems.push_back(
-          rule.where.error("rule id '" + rule.meta.id + "' is also used at " + existing->second->where.toString()));
+      load.problems.push_back(rule.where.error("rule id '" + rule.meta.id + "' is also used at " +
+                                               existing->second->where.toString()));
     }
   }
   for (const PendingFilter& filter : filters) {
@@ -295,6 +287,37 @@ RuleLoad loadSigmaRules(const std::vector<std::string>& paths) {
       }
     }
   }
+}
+
+}  // namespace
+
+RuleLoad loadSigmaRules(const std::vector<std::string>& paths) {
+  RuleLoad load;
+  std::vector<PendingFilter> filters;
+  for (const std::string& path : ruleFiles(paths, load.problems)) {
+    ++load.files;
+    Result<YamlFile> file = YamlFile::load(path);
+    if (!file) {
+      load.problems.push_back(file.status());
+      continue;
+    }
+    loadDocuments(*file, load, filters);
+  }
+  finishLoad(load, filters);
+  return load;
+}
+
+RuleLoad loadSigmaRulesFromText(std::string_view text, std::string name) {
+  RuleLoad load;
+  std::vector<PendingFilter> filters;
+  load.files = 1;
+  Result<YamlFile> file = YamlFile::parse(text, std::move(name));
+  if (!file) {
+    load.problems.push_back(file.status());
+    return load;
+  }
+  loadDocuments(*file, load, filters);
+  finishLoad(load, filters);
   return load;
 }
 

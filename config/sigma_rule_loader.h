@@ -33,4 +33,7 @@ struct PendingFilter {
 
 RuleLoad loadSigmaRules(const std::vector<std::string>& paths);
 
+// The same for YAML text that was read from a file called `name` (tests, the rule-loader fuzzer).
+RuleLoad loadSigmaRulesFromText(std::string_view text, std::string name);
+
 }  // namespace auditstream
