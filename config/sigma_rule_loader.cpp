@@ -269,8 +269,8 @@ void finishLoad(RuleLoad& load, const std::vector<PendingFilter>& filters) {
   for (const RuleSpec& rule : load.rules) {
     const auto [existing, inserted] = byId.emplace(rule.meta.id, &rule);
     if (!inserted) {
-      load.problems.push_back(rule.where.error("rule id '" + rule.meta.id + "' is also used at " +
-                                               existing->second->where.toString()));
+      load.problems.push_back(
+          rule.where.error("rule id '" + rule.meta.id + "' is also used at " + existing->second->where.toString()));
     }
   }
   for (const PendingFilter& filter : filters) {

@@ -29,6 +29,7 @@ constexpr std::array<std::string_view, kFastFieldCount> kPaths = {
     "requestReceivedTimestamp",
     "stageTimestamp",
     "timestamp",
+    "annotations.authorization.k8s.io/decision",
 };
 
 }  // namespace

@@ -41,6 +41,7 @@ enum class FastField : std::uint8_t {
   kRequestReceivedTimestamp,
   kStageTimestamp,
   kLegacyTimestamp,  // `timestamp` of audit.k8s.io/v1alpha1 and early v1beta1 events
+  kDecision,         // annotations["authorization.k8s.io/decision"]: allow | forbid
   kCount,
 };
 inline constexpr std::size_t kFastFieldCount = static_cast<std::size_t>(FastField::kCount);

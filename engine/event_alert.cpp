@@ -4,7 +4,6 @@ namespace auditstream {
 
 AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& resolver) {
   static const FieldPath kSourceIps = *parseFieldPath("sourceIPs");
-  static const FieldPath kDecision = *parseFieldPath("annotations.authorization.k8s.io/decision");
   AlertEvidence evidence;
   evidence.auditIds.emplace_back(event.get(FastField::kAuditId));
   evidence.user = event.get(FastField::kUserUsername);
@@ -21,7 +20,7 @@ AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& resolver) {
   evidence.subresource = event.get(FastField::kObjectSubresource);
   evidence.name = event.get(FastField::kObjectName);
   evidence.responseCode = event.get(FastField::kResponseCode);
-  evidence.decision = resolver.firstString(kDecision);
+  evidence.decision = event.get(FastField::kDecision);
   evidence.userAgent = event.get(FastField::kUserAgent);
   return evidence;
 }

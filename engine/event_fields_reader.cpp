@@ -35,6 +35,7 @@ constexpr KnownField kObjectRef[] = {
     {"apiVersion", FastField::kObjectApiVersion},
     {"subresource", FastField::kObjectSubresource},
 };
+constexpr KnownField kAnnotations[] = {{"authorization.k8s.io/decision", FastField::kDecision}};
 constexpr KnownField kResponseStatus[] = {
     {"status", FastField::kResponseStatus},
     {"reason", FastField::kResponseReason},
@@ -88,6 +89,7 @@ std::optional<Rejection> EventFieldsReader::readNested(od::value& value, std::st
     if (name == "user") known = findKnown(kUser, key);
     if (name == "impersonatedUser") known = findKnown(kImpersonatedUser, key);
     if (name == "objectRef") known = findKnown(kObjectRef, key);
+    if (name == "annotations") known = findKnown(kAnnotations, key);
     if (name == "responseStatus") {
       if (key == "code") {
         od::json_type codeType{};
@@ -123,7 +125,7 @@ std::optional<Rejection> EventFieldsReader::read(od::raw_json_string key, od::va
     return std::nullopt;
   }
   if (const KnownField* known = findKnown(kTopLevel, key)) return readString(known->field, value);
-  for (std::string_view nested : {"user", "objectRef", "responseStatus", "impersonatedUser"}) {
+  for (std::string_view nested : {"user", "objectRef", "responseStatus", "impersonatedUser", "annotations"}) {
     if (key == nested) return readNested(value, nested);
   }
   return std::nullopt;  // not read now: simdjson skips it; FieldResolver finds it from `members` if asked

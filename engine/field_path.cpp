@@ -14,12 +14,12 @@ std::optional<FieldPath> parseFieldPath(std::string_view text) {
     path.segments.emplace_back(segment);
     start = dot + 1;
   }
-  std::string normalised;
   for (const std::string& segment : path.segments) {
-    if (!normalised.empty()) normalised += '.';
-    normalised += segment;
+    if (!path.joined.empty()) path.joined += '.';
+    path.starts.push_back(path.joined.size());
+    path.joined += segment;
   }
-  path.fast = fastFieldForPath(normalised);
+  path.fast = fastFieldForPath(path.joined);
   return path;
 }
 

@@ -17,6 +17,14 @@ struct FieldPath {
   std::string text;                   // as written (after field mapping)
   std::vector<std::string> segments;  // split on '.', `[]` removed
   std::optional<FastField> fast;      // set when the parser extracts this path in its one pass
+  std::string joined;                 // the segments joined with '.'
+  std::vector<std::size_t> starts;    // where each segment starts in `joined`
+
+  // Segments [from, to) joined with '.', as a view into `joined` (literal dotted keys are tried first).
+  std::string_view key(std::size_t from, std::size_t to) const {
+    const std::size_t end = to < starts.size() ? starts[to] - 1 : joined.size();
+    return std::string_view(joined).substr(starts[from], end - starts[from]);
+  }
 
   friend bool operator==(const FieldPath& a, const FieldPath& b) { return a.text == b.text; }
 };

@@ -1,5 +1,6 @@
 #include "engine/field_resolver.h"
 
+#include <algorithm>
 #include <charconv>
 #include <simdjson.h>
 
@@ -9,12 +10,6 @@ namespace auditstream {
 namespace {
 
 namespace dom = simdjson::dom;
-
-std::string joinSegments(const std::vector<std::string>& segments, std::size_t from, std::size_t to) {
-  std::string key = segments[from];
-  for (std::size_t i = from + 1; i < to; ++i) (key += '.') += segments[i];
-  return key;
-}
 
 }  // namespace
 
@@ -53,9 +48,8 @@ void FieldResolver::resolve(const FieldPath& path, std::vector<FieldValue>& out)
     return;
   }
   // The top-level member: the longest run of segments that names one (literal dotted keys first).
-  const std::vector<std::string>& segments = path.segments;
-  for (std::size_t end = segments.size(); end >= 1; --end) {
-    const std::string key = end == 1 ? segments[0] : joinSegments(segments, 0, end);
+  for (std::size_t end = path.segments.size(); end >= 1; --end) {
+    const std::string_view key = path.key(0, end);
     for (std::size_t index = 0; index < event.members.size(); ++index) {
       if (event.members[index].key != key) continue;
       if (parsed_.size() <= index) {
@@ -69,7 +63,7 @@ void FieldResolver::resolve(const FieldPath& path, std::vector<FieldValue>& out)
         slot.ok = !slot.parser.parse(text.data(), text.size(), false).get(slot.root);
         if (!slot.ok) ++memberErrors_;
       }
-      if (slot.ok) walk(&slot.root, segments, end, out);
+      if (slot.ok) walk(&slot.root, path, end, out);
       return;
     }
   }
@@ -83,10 +77,11 @@ std::string_view FieldResolver::firstString(const FieldPath& path) {
   return {};
 }
 
-void FieldResolver::walk(const void* elementPointer, const std::vector<std::string>& segments, std::size_t from,
+void FieldResolver::walk(const void* elementPointer, const FieldPath& path, std::size_t from,
                          std::vector<FieldValue>& out) {
+  const std::size_t segmentCount = path.segments.size();
   const dom::element element = *static_cast<const dom::element*>(elementPointer);
-  if (from == segments.size()) {
+  if (from == segmentCount) {
     if (element.type() == dom::element_type::ARRAY) {
       for (dom::element item : dom::array(element)) appendLeaf(&item, out);
     } else {
@@ -95,16 +90,24 @@ void FieldResolver::walk(const void* elementPointer, const std::vector<std::stri
     return;
   }
   if (element.type() == dom::element_type::ARRAY) {
-    for (dom::element item : dom::array(element)) walk(&item, segments, from, out);
+    for (dom::element item : dom::array(element)) walk(&item, path, from, out);
     return;
   }
   if (element.type() != dom::element_type::OBJECT) return;
-  const dom::object object(element);
-  for (std::size_t end = segments.size(); end > from; --end) {
-    dom::element child;
-    const std::string key = end == from + 1 ? segments[from] : joinSegments(segments, from, end);
-    if (!object.at_key(key).get(child)) return walk(&child, segments, end, out);
+  // One pass over the object's keys: the longest run of segments naming a key wins (literal dotted
+  // keys such as `authorization.k8s.io/decision` before nesting).
+  std::size_t bestEnd = 0;
+  dom::element best;
+  for (const dom::key_value_pair member : dom::object(element)) {
+    for (std::size_t end = segmentCount; end > std::max(from, bestEnd); --end) {
+      if (member.key == path.key(from, end)) {
+        bestEnd = end;
+        best = member.value;
+        break;
+      }
+    }
   }
+  if (bestEnd != 0) walk(&best, path, bestEnd, out);
 }
 
 void FieldResolver::appendLeaf(const void* elementPointer, std::vector<FieldValue>& out) {

@@ -36,8 +36,7 @@ class FieldResolver {
  private:
   struct Parsed;
   // simdjson's dom::element is passed as void* to keep simdjson.h out of this header.
-  void walk(const void* element, const std::vector<std::string>& segments, std::size_t from,
-            std::vector<FieldValue>& out);
+  void walk(const void* element, const FieldPath& path, std::size_t from, std::vector<FieldValue>& out);
   void appendLeaf(const void* element, std::vector<FieldValue>& out);
   const AuditEvent* event_ = nullptr;
   std::vector<std::unique_ptr<Parsed>> parsed_;  // one slot per member index, reused across events

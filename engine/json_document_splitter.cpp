@@ -1,5 +1,7 @@
 #include "engine/json_document_splitter.h"
 
+#include <algorithm>
+
 namespace auditstream {
 
 void JsonDocumentSplitter::flush(FunctionRef<void(std::string_view)> onDocument) {
@@ -11,8 +13,38 @@ void JsonDocumentSplitter::flush(FunctionRef<void(std::string_view)> onDocument)
   escaped_ = false;
 }
 
+bool JsonDocumentSplitter::clean() const { return current_.empty() && depth_ == 0 && !inString_ && lineStart_; }
+
 void JsonDocumentSplitter::feed(std::string_view chunk, FunctionRef<void(std::string_view)> onDocument) {
-  for (const char c : chunk) {
+  std::size_t position = 0;
+  while (position < chunk.size()) {
+    // Fast path for JSON Lines: a whole line that starts with '{' or '[' and ends with the matching
+    // bracket is one document, passed on without copying or scanning its bytes one by one.
+    if (clean()) {
+      const std::size_t newline = chunk.find('\n', position);
+      if (newline != std::string_view::npos) {
+        std::string_view line = chunk.substr(position, newline - position);
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+          line.remove_suffix(1);
+        if (line.empty()) {
+          position = newline + 1;
+          continue;
+        }
+        if ((line.front() == '{' && line.back() == '}') || (line.front() == '[' && line.back() == ']')) {
+          onDocument(line);
+          position = newline + 1;
+          continue;
+        }
+      }
+    }
+    const std::size_t lineEnd = std::min(chunk.find('\n', position), chunk.size() - 1);
+    scan(chunk.substr(position, lineEnd + 1 - position), onDocument);
+    position = lineEnd + 1;
+  }
+}
+
+void JsonDocumentSplitter::scan(std::string_view text, FunctionRef<void(std::string_view)> onDocument) {
+  for (const char c : text) {
     const bool atLineStart = lineStart_;
     lineStart_ = c == '\n';
     if (atLineStart && (c == '{' || c == '[') && depth_ > 0) flush(onDocument);  // the open one was truncated
@@ -29,7 +61,8 @@ void JsonDocumentSplitter::feed(std::string_view chunk, FunctionRef<void(std::st
       } else if (c == '"') {
         inString_ = false;
       } else if (c == '\n') {
-        inString_ = false;  // JSON strings cannot hold raw newlines: the document is broken; resync
+        current_.pop_back();  // JSON strings cannot hold raw newlines: the document is broken here
+        flush(onDocument);
       }
       continue;
     }

@@ -1,5 +1,7 @@
 // Splits a byte stream of JSON documents — newline-delimited or pretty-printed, one after another — into
-// one message per document, as a file replay needs. Tracks strings and nesting; a line that starts with
+// one message per document, as a file replay needs. A line that starts with '{' and ends with '}' (or
+// '[' ... ']') is taken as one document without scanning it (JSON Lines, the common case). Otherwise it
+// tracks strings and nesting; a line that starts with
 // '{' or '[' in column 0 while a document is still open starts a new one (the open one was truncated and
 // is passed on as it is, to be rejected by the decoder with its reason).
 //
@@ -21,6 +23,8 @@ class JsonDocumentSplitter {
 
  private:
   void flush(FunctionRef<void(std::string_view)> onDocument);
+  void scan(std::string_view text, FunctionRef<void(std::string_view)> onDocument);
+  bool clean() const;
 
   std::string current_;
   int depth_ = 0;

@@ -39,5 +39,3 @@ void BM_StrptimeTimegm(benchmark::State& state) {
 BENCHMARK(BM_StrptimeTimegm);
 
 }  // namespace
-
-BENCHMARK_MAIN();
