@@ -4,7 +4,7 @@
 #
 #   ./dev.sh run [ARGS]     build (release) and run auditstream; with no ARGS: --help (the demo later)
 #   ./dev.sh test           build (debug: ASan + UBSan) and run the whole test suite, integration included,
-#                           then a 30-second libFuzzer smoke per fuzz target
+#                           after a 30-second libFuzzer smoke per fuzz target
 #   ./dev.sh setup          only install what is missing
 #   ./dev.sh build PRESET   configure and build one preset: debug | release | tsan
 #   ./dev.sh lint           clang-format check and clang-tidy over the sources
@@ -71,16 +71,16 @@ case ${1:-} in
   test)
     setup
     timed "build (debug)" build debug
-    # Unit and integration tests in one ctest run; the summary line ("N% tests passed, ...") ends it.
-    timed "tests" ctest --preset debug -j2
-    # libFuzzer smoke: each fuzzer 30 s (longer hunts: tools/fuzz SECONDS).
-    timed "fuzz smoke" tools/fuzz 30 ;;
+    # libFuzzer smoke first: each fuzzer 30 s (longer hunts: tools/fuzz SECONDS).
+    timed "fuzz smoke" tools/fuzz 30
+    # Unit and integration tests in one ctest run; its summary line ("N% tests passed, ...") ends the output.
+    timed "tests" ctest --preset debug -j2 ;;
   lint)
     setup
     build debug >/dev/null
     tools/check-format
     tools/run-clang-tidy ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2 ;;
 esac
