@@ -81,6 +81,6 @@ case ${1:-} in
     tools/check-format
     tools/run-clang-tidy ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2 ;;
 esac
