@@ -71,29 +71,21 @@ class Parser {
     return parseError("column " + std::to_string(token.column) + ": " + std::string(message));
   }
 
-  Result<ConditionNode> parseOr() {
-    ASSIGN_OR_RETURN(ConditionNode left, parseAnd());
-    if (!peekKeyword("or")) return left;
-    ConditionNode node{ConditionNode::Kind::kOr, {std::move(left)}, {}};
-    while (peekKeyword("or")) {
+  // operand (keyword operand)*: one n-ary node, or the operand alone.
+  Result<ConditionNode> parseChain(std::string_view keyword, ConditionNode::Kind kind,
+                                   Result<ConditionNode> (Parser::*operand)()) {
+    ASSIGN_OR_RETURN(ConditionNode left, (this->*operand)());
+    if (!peekKeyword(keyword)) return left;
+    ConditionNode node{kind, {std::move(left)}, {}};
+    while (peekKeyword(keyword)) {
       next();
-      ASSIGN_OR_RETURN(ConditionNode right, parseAnd());
+      ASSIGN_OR_RETURN(ConditionNode right, (this->*operand)());
       node.children.push_back(std::move(right));
     }
     return node;
   }
-
-  Result<ConditionNode> parseAnd() {
-    ASSIGN_OR_RETURN(ConditionNode left, parseNot());
-    if (!peekKeyword("and")) return left;
-    ConditionNode node{ConditionNode::Kind::kAnd, {std::move(left)}, {}};
-    while (peekKeyword("and")) {
-      next();
-      ASSIGN_OR_RETURN(ConditionNode right, parseNot());
-      node.children.push_back(std::move(right));
-    }
-    return node;
-  }
+  Result<ConditionNode> parseOr() { return parseChain("or", ConditionNode::Kind::kOr, &Parser::parseAnd); }
+  Result<ConditionNode> parseAnd() { return parseChain("and", ConditionNode::Kind::kAnd, &Parser::parseNot); }
 
   Result<ConditionNode> parseNot() {
     if (!peekKeyword("not")) return parsePrimary();
