@@ -60,3 +60,27 @@ TEST(YamlFile, LoadReadsFileAndReportsMissingOne) {
 
 }  // namespace
 }  // namespace auditstream
+
+namespace auditstream {
+namespace {
+
+// yaml-cpp 0.7's LoadAll never returns on this (jbeder/yaml-cpp#1319); YamlFile loads documents one by
+// one and must come back with a document or an error. Found by tests/fuzz/rule_loader_fuzzer.
+TEST(YamlFile, MalformedInputThatHangsLoadAllStillReturns) {
+  const auto parsed = YamlFile::parse("\n,\n    ", "loop.yml");
+  if (parsed) {
+    EXPECT_LE(parsed->documents().size(), 1U);
+  } else {
+    EXPECT_TRUE(parsed.status().message().starts_with("loop.yml:")) << parsed.status().message();
+  }
+}
+
+TEST(YamlFile, PositionsInLaterDocumentsAreFilePositions) {
+  const auto parsed = YamlFile::parse("a: 1\n---\nb: 2\n---\n\nc:\n  d: 3\n", "multi.yml");
+  ASSERT_TRUE(parsed) << parsed.status().message();
+  ASSERT_EQ(parsed->documents().size(), 3U);
+  EXPECT_EQ(parsed->positionOf(parsed->documents()[2]["c"]["d"]), "multi.yml:7:6");
+}
+
+}  // namespace
+}  // namespace auditstream
