@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "common/status.h"
+#include "engine/correlation_set.h"
 #include "engine/rule_set.h"
 
 namespace auditstream {
 
 struct RulePack {
   std::shared_ptr<const RuleSet> rules;
+  std::shared_ptr<const CorrelationSet> correlations;
   std::vector<Status> problems;
   std::size_t files = 0;
   std::size_t skippedOtherLogsource = 0;

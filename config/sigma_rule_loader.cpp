@@ -1,6 +1,7 @@
 #include "config/sigma_rule_loader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -180,6 +181,104 @@ class DocumentReader {
     return Status::ok();
   }
 
+  Result<std::uint64_t> bound(const YAML::Node& node) const {
+    ASSIGN_OR_RETURN(std::string text, scalar(node, "a condition bound"));
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) {
+      return file_.errorAt(node, "'" + text + "' is not a whole number");
+    }
+    return value;
+  }
+
+  Result<std::int64_t> duration(const YAML::Node& node, std::string_view what) const {
+    ASSIGN_OR_RETURN(std::string text, scalar(node, what));
+    const std::optional<std::int64_t> nanos = parseTimespan(text);
+    if (!nanos) return file_.errorAt(node, std::string(what) + " '" + text + "' must be a number and s, m, h or d");
+    return *nanos;
+  }
+
+  Status correlation(const YAML::Node& document) {
+    CorrelationSpec spec;
+    ASSIGN_OR_RETURN(spec.meta, metadata(document));
+    spec.where = locationOf(file_, document["correlation"]);
+    const YAML::Node body = document["correlation"];
+    if (!body.IsMap()) return file_.errorAt(body, "correlation must be a map");
+    static const std::map<std::string, CorrelationType> kTypes = {
+        {"event_count", CorrelationType::kEventCount},
+        {"value_count", CorrelationType::kValueCount},
+        {"temporal", CorrelationType::kTemporal},
+        {"temporal_ordered", CorrelationType::kTemporalOrdered},
+        {"first_seen", CorrelationType::kFirstSeen}};
+    for (const auto& entry : body) {
+      ASSIGN_OR_RETURN(std::string key, scalar(entry.first, "a correlation key"));
+      const YAML::Node& value = entry.second;
+      if (key == "type") {
+        ASSIGN_OR_RETURN(std::string type, scalar(value, "type"));
+        const auto found = kTypes.find(type);
+        if (found == kTypes.end()) {
+          return file_.errorAt(
+              value, "type '" + type + "' must be event_count, value_count, temporal, temporal_ordered or first_seen");
+        }
+        spec.type = found->second;
+      } else if (key == "rules") {
+        ASSIGN_OR_RETURN(spec.rules, stringList(value, "rules"));
+      } else if (key == "group-by") {
+        ASSIGN_OR_RETURN(spec.groupBy, stringList(value, "group-by"));
+      } else if (key == "timespan") {
+        ASSIGN_OR_RETURN(spec.timespanNanos, duration(value, "timespan"));
+      } else if (key == "learning") {
+        ASSIGN_OR_RETURN(spec.learningNanos, duration(value, "learning"));
+      } else if (key == "suppress") {
+        ASSIGN_OR_RETURN(std::int64_t suppress, duration(value, "suppress"));
+        spec.suppressNanos = suppress;
+      } else if (key == "field") {
+        ASSIGN_OR_RETURN(spec.valueFields, stringList(value, "field"));
+      } else if (key == "generate") {
+        ASSIGN_OR_RETURN(std::string flag, scalar(value, "generate"));
+        if (flag != "true" && flag != "false") return file_.errorAt(value, "generate must be true or false");
+        spec.generate = flag == "true";
+      } else if (key == "aliases") {
+        if (!value.IsMap()) return file_.errorAt(value, "aliases must map alias → {rule: field}");
+        for (const auto& alias : value) {
+          if (!alias.second.IsMap()) return file_.errorAt(alias.second, "an alias maps rule names to fields");
+          for (const auto& target : alias.second) {
+            spec.aliases[alias.first.Scalar()][target.first.Scalar()] = target.second.Scalar();
+          }
+        }
+      } else if (key == "condition") {
+        if (!value.IsMap()) return file_.errorAt(value, "condition must be a map such as {gte: 10}");
+        for (const auto& criterion : value) {
+          const std::string name = criterion.first.Scalar();
+          if (name == "field") {
+            ASSIGN_OR_RETURN(spec.valueFields, stringList(criterion.second, "field"));
+            continue;
+          }
+          std::optional<std::uint64_t>* slot = name == "gt"    ? &spec.condition.gt
+                                               : name == "gte" ? &spec.condition.gte
+                                               : name == "lt"  ? &spec.condition.lt
+                                               : name == "lte" ? &spec.condition.lte
+                                               : name == "eq"  ? &spec.condition.eq
+                                               : name == "neq" ? &spec.condition.neq
+                                                               : nullptr;
+          if (slot == nullptr) {
+            return file_.errorAt(criterion.first,
+                                 "condition '" + name + "' must be gt, gte, lt, lte, eq, neq or field");
+          }
+          ASSIGN_OR_RETURN(std::uint64_t number, bound(criterion.second));
+          *slot = number;
+        }
+      } else {
+        return file_.errorAt(entry.first, "unknown correlation key '" + key + "'");
+      }
+    }
+    if (spec.learningNanos > 0 && spec.type != CorrelationType::kFirstSeen) {
+      return file_.errorAt(body["learning"], "'learning' applies to first_seen only");
+    }
+    load_.correlations.push_back(std::move(spec));
+    return Status::ok();
+  }
+
   Status filter(const YAML::Node& document, std::vector<PendingFilter>& filters) {
     ASSIGN_OR_RETURN(bool kubernetes, isKubernetesAudit(document));
     if (!kubernetes) {
@@ -247,7 +346,7 @@ void loadDocuments(const YamlFile& file, RuleLoad& load, std::vector<PendingFilt
     if (!document.IsMap()) {
       status = file.errorAt(document, "a Sigma document must be a map");
     } else if (document["correlation"]) {
-      status = file.errorAt(document["correlation"], "correlation rules are not supported by this build");
+      status = reader.correlation(document);
     } else if (document["fieldmappings"]) {
       status = reader.fieldMappings(document["fieldmappings"], load.options.fieldMapping);
     } else if (document["filter"]) {

@@ -1,5 +1,6 @@
 // Loads Sigma documents from files and directories (recursively, *.yml / *.yaml, sorted):
 // detection rules for `product: kubernetes, service: audit` (others are skipped and counted), Sigma
+// correlation rules (and our `first_seen` type, docs/rules.md), Sigma
 // filters (applied to the rules they name: `(condition) and (filter condition)`), and field-mapping
 // documents (`fieldmappings: {field: path or [paths]}`) that rename fields for every rule loaded.
 // Every problem is collected with its `file:line:col`; a document with a problem is not loaded.
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "engine/correlation_spec.h"
 #include "engine/rule_set.h"
 #include "engine/rule_spec.h"
 
@@ -18,6 +20,7 @@ namespace auditstream {
 
 struct RuleLoad {
   std::vector<RuleSpec> rules;
+  std::vector<CorrelationSpec> correlations;
   RuleSetOptions options;  // the field mapping found
   std::vector<Status> problems;
   std::size_t files = 0;

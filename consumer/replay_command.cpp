@@ -14,6 +14,7 @@
 
 #include "common/blocking_queue.h"
 #include "config/rule_pack.h"
+#include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "engine/json_document_splitter.h"
 
@@ -29,21 +30,47 @@ struct Batch {
   std::vector<std::string> messages;
 };
 
+struct BatchResult {
+  std::vector<Alert> alerts;
+  std::vector<Signal> signals;
+  std::optional<EventTime> latestEventTime;
+};
+
 // Writes alerts in input order whatever the thread count, folding repeats of an alert id (the
 // stages of one request yield the same alert) so the output is deterministic.
+// Correlations run here too, on the batches in input order, so their alerts do not depend on threads.
 class OrderedAlertWriter {
  public:
-  explicit OrderedAlertWriter(std::FILE* out) : out_(out) {}
+  OrderedAlertWriter(std::FILE* out, std::shared_ptr<const CorrelationSet> correlations) : out_(out) {
+    if (correlations && correlations->size() > 0) {
+      correlator_ = std::make_unique<CorrelationEngine>(std::move(correlations), CorrelationOptions{});
+    }
+  }
 
-  void complete(std::size_t sequence, std::vector<Alert> alerts) {
+  void complete(std::size_t sequence, BatchResult result) {
     std::lock_guard lock(mutex_);
-    pending_.emplace(sequence, std::move(alerts));
+    pending_.emplace(sequence, std::move(result));
     for (auto next = pending_.find(next_); next != pending_.end(); next = pending_.find(next_)) {
-      for (const Alert& alert : next->second) write(alert);
+      BatchResult& batch = next->second;
+      for (const Alert& alert : batch.alerts) write(alert);
+      if (correlator_) {
+        if (batch.latestEventTime) correlator_->observe(0, *batch.latestEventTime);
+        for (Signal& signal : batch.signals) correlator_->add(std::move(signal));
+        for (const Alert& alert : correlator_->advance()) write(alert);
+      }
       pending_.erase(next);
       ++next_;
     }
   }
+
+  // End of input: every open window is closed.
+  void finish() {
+    std::lock_guard lock(mutex_);
+    if (correlator_) {
+      for (const Alert& alert : correlator_->finish()) write(alert);
+    }
+  }
+  const CorrelationEngine* correlator() const { return correlator_.get(); }
 
   std::uint64_t written() const { return written_; }
   std::uint64_t duplicates() const { return duplicates_; }
@@ -66,7 +93,8 @@ class OrderedAlertWriter {
 
   std::FILE* out_;
   std::mutex mutex_;
-  std::map<std::size_t, std::vector<Alert>> pending_;
+  std::map<std::size_t, BatchResult> pending_;
+  std::unique_ptr<CorrelationEngine> correlator_;
   std::size_t next_ = 0;
   std::unordered_set<std::string> seen_;
   std::uint64_t written_ = 0;
@@ -158,11 +186,12 @@ int runReplay(const CommandLine& command, std::FILE* out) {
                     stdinOnly ? 0 : totalBytes);
 
   const auto started = std::chrono::steady_clock::now();
-  OrderedAlertWriter writer(out);
+  OrderedAlertWriter writer(out, pack.correlations);
   BlockingQueue<Batch> queue(command.threads * 4);
   std::vector<std::unique_ptr<EventProcessor>> processors;
   for (unsigned i = 0; i < command.threads; ++i) {
-    Result<std::unique_ptr<EventProcessor>> processor = EventProcessor::create(pack.rules, EnvelopeOptions{});
+    Result<std::unique_ptr<EventProcessor>> processor =
+        EventProcessor::create(pack.rules, EnvelopeOptions{}, pack.correlations);
     if (!processor) {
       std::fprintf(stderr, "replay: %s\n", processor.status().message().c_str());
       return 1;
@@ -171,9 +200,15 @@ int runReplay(const CommandLine& command, std::FILE* out) {
   }
   const MessageContext context{command.cluster, std::nullopt, std::nullopt};
   const auto work = [&](EventProcessor& processor, Batch batch) {
-    std::vector<Alert> alerts;
-    for (const std::string& message : batch.messages) processor.process(message, context, alerts);
-    writer.complete(batch.sequence, std::move(alerts));
+    BatchResult result;
+    for (const std::string& message : batch.messages) {
+      processor.process(message, context, result.alerts);
+      if (const auto latest = processor.latestEventTime()) {
+        result.latestEventTime = result.latestEventTime ? std::max(*result.latestEventTime, *latest) : *latest;
+      }
+    }
+    result.signals = processor.takeSignals();
+    writer.complete(batch.sequence, std::move(result));
   };
   std::vector<std::thread> workers;
   if (command.threads > 1) {
@@ -223,13 +258,25 @@ int runReplay(const CommandLine& command, std::FILE* out) {
   dispatch();
   queue.close();
   for (std::thread& worker : workers) worker.join();
+  writer.finish();
   progress.done();
   std::fflush(out);
 
   ProcessCounters total;
   for (const auto& processor : processors) addCounters(total, processor->counters());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!command.quiet) printSummary(total, writer, seconds, command.threads);
+  if (!command.quiet) {
+    printSummary(total, writer, seconds, command.threads);
+    if (const CorrelationEngine* correlator = writer.correlator()) {
+      const CorrelationCounters& c = correlator->counters();
+      std::fprintf(stderr,
+                   "replay: correlations: %llu signals, %llu fired, %llu suppressed, %llu duplicate stages, %llu late, "
+                   "%llu evictions\n",
+                   static_cast<unsigned long long>(c.signals), static_cast<unsigned long long>(c.fired),
+                   static_cast<unsigned long long>(c.suppressed), static_cast<unsigned long long>(c.duplicates),
+                   static_cast<unsigned long long>(c.late), static_cast<unsigned long long>(c.evictions));
+    }
+  }
   return status;
 }
 

@@ -6,16 +6,21 @@
 namespace auditstream {
 
 Result<std::unique_ptr<EventProcessor>> EventProcessor::create(std::shared_ptr<const RuleSet> rules,
-                                                               EnvelopeOptions envelope) {
+                                                               EnvelopeOptions envelope,
+                                                               std::shared_ptr<const CorrelationSet> correlations) {
   ASSIGN_OR_RETURN(EnvelopeDecoder decoder, EnvelopeDecoder::create(std::move(envelope)));
   std::unique_ptr<MatchState> state = rules->newMatchState();
   if (!state) return internalError("cannot allocate Hyperscan scratch space");
-  return std::unique_ptr<EventProcessor>(new EventProcessor(std::move(rules), std::move(decoder), std::move(state)));
+  return std::unique_ptr<EventProcessor>(
+      new EventProcessor(std::move(rules), std::move(decoder), std::move(state), std::move(correlations)));
 }
 
 EventProcessor::EventProcessor(std::shared_ptr<const RuleSet> rules, EnvelopeDecoder decoder,
-                               std::unique_ptr<MatchState> state)
-    : rules_(std::move(rules)), decoder_(std::move(decoder)), state_(std::move(state)) {
+                               std::unique_ptr<MatchState> state, std::shared_ptr<const CorrelationSet> correlations)
+    : rules_(std::move(rules)),
+      correlations_(std::move(correlations)),
+      decoder_(std::move(decoder)),
+      state_(std::move(state)) {
   counters_.hitsByRule.assign(rules_->size(), 0);
 }
 
@@ -24,10 +29,16 @@ EventProcessor::~EventProcessor() = default;
 std::vector<Rejection> EventProcessor::process(std::string_view message, const MessageContext& context,
                                                std::vector<Alert>& alerts) {
   ++counters_.messages;
+  latestEventTime_.reset();
   DecodeOutcome outcome = decoder_.decode(message, context.messageTime, [&](const AuditEvent& event) {
+    latestEventTime_ = latestEventTime_ ? std::max(*latestEventTime_, event.time) : event.time;
     rules_->match(event, *state_, hits_);
     for (const std::uint32_t rule : hits_) {
       ++counters_.hitsByRule[rule];
+      if (correlations_) {
+        for (const CorrelationInput& input : correlations_->inputsOfRule(rule)) signal(input, event, context);
+        if (!correlations_->ruleAlertsAlone(rule)) continue;
+      }
       alerts.push_back(
           makeEventAlert(rules_->ruleShared(rule), event, state_->resolver, context.cluster, context.provenance));
     }
@@ -36,6 +47,27 @@ std::vector<Rejection> EventProcessor::process(std::string_view message, const M
   counters_.events += outcome.events;
   for (const Rejection& rejection : outcome.rejections) ++counters_.rejects[static_cast<std::size_t>(rejection.reason)];
   return std::move(outcome.rejections);
+}
+
+void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context) {
+  Signal signal;
+  signal.correlation = input.correlation;
+  signal.ruleOrdinal = input.ordinal;
+  signal.partition = context.partition;
+  signal.time = event.time;
+  signal.cluster = std::string(context.cluster);
+  const CorrelationSpec& spec = correlations_->at(input.correlation).spec;
+  for (std::size_t i = 0; i < input.groupByPaths.size(); ++i) {
+    signal.groupBy.emplace_back(spec.groupBy[i], state_->resolver.firstString(input.groupByPaths[i]));
+  }
+  for (const FieldPath& path : input.valuePaths) {
+    if (!signal.value.empty()) signal.value += '\x1f';
+    signal.value += state_->resolver.firstString(path);
+  }
+  signal.auditId = std::string(event.get(FastField::kAuditId));
+  signal.evidence = evidenceOf(event, state_->resolver);
+  signal.provenance = context.provenance;
+  signals_.push_back(std::move(signal));
 }
 
 std::size_t EventProcessor::parseOnly(std::string_view message) {

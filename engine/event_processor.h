@@ -11,12 +11,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
 #include "engine/alert.h"
+#include "engine/correlation_set.h"
 #include "engine/envelope_decoder.h"
 #include "engine/rule_set.h"
+#include "engine/signal.h"
 
 namespace auditstream {
 
@@ -26,6 +29,7 @@ struct MessageContext {
   std::string_view cluster;
   std::optional<EventTime> messageTime;       // Kafka timestamp: the event time of last resort
   std::optional<AlertProvenance> provenance;  // topic/partition/offset, for alerts
+  std::uint32_t partition = 0;                // input partition index, for correlation watermarks
 };
 
 struct ProcessCounters {
@@ -39,7 +43,10 @@ struct ProcessCounters {
 class EventProcessor {
  public:
   // Errors: invalidArgument from the envelope options; internalError if Hyperscan scratch fails.
-  static Result<std::unique_ptr<EventProcessor>> create(std::shared_ptr<const RuleSet> rules, EnvelopeOptions envelope);
+  // `correlations` (optional) turns matches of the rules they name into Signals instead of alerts
+  // (unless a correlation says `generate: true`).
+  static Result<std::unique_ptr<EventProcessor>> create(std::shared_ptr<const RuleSet> rules, EnvelopeOptions envelope,
+                                                        std::shared_ptr<const CorrelationSet> correlations = nullptr);
   ~EventProcessor();
   EventProcessor(const EventProcessor&) = delete;
   EventProcessor& operator=(const EventProcessor&) = delete;
@@ -48,6 +55,11 @@ class EventProcessor {
   // rejections (also counted in counters()).
   std::vector<Rejection> process(std::string_view message, const MessageContext& context, std::vector<Alert>& alerts);
 
+  // Signals produced since the last call, for the correlation engine.
+  std::vector<Signal> takeSignals() { return std::exchange(signals_, {}); }
+  // The latest event time of the last processed message (its events move the partition's clock).
+  std::optional<EventTime> latestEventTime() const { return latestEventTime_; }
+
   // Only decodes and parses (the benchmarks' parse-only baseline); returns the number of events.
   std::size_t parseOnly(std::string_view message);
 
@@ -55,9 +67,14 @@ class EventProcessor {
   const RuleSet& rules() const { return *rules_; }
 
  private:
-  EventProcessor(std::shared_ptr<const RuleSet> rules, EnvelopeDecoder decoder, std::unique_ptr<MatchState> state);
+  EventProcessor(std::shared_ptr<const RuleSet> rules, EnvelopeDecoder decoder, std::unique_ptr<MatchState> state,
+                 std::shared_ptr<const CorrelationSet> correlations);
+  void signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context);
 
   std::shared_ptr<const RuleSet> rules_;
+  std::shared_ptr<const CorrelationSet> correlations_;
+  std::vector<Signal> signals_;
+  std::optional<EventTime> latestEventTime_;
   EnvelopeDecoder decoder_;
   std::unique_ptr<MatchState> state_;
   std::vector<std::uint32_t> hits_;

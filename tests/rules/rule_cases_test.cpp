@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/rule_pack.h"
+#include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 
 namespace auditstream {
@@ -67,8 +68,14 @@ CaseRun runCase(const fs::path& dir) {
   const RulePack pack = loadRulePack({ownRules ? (dir / "rules").string() : kBundled.string()});
   for (const Status& problem : pack.problems) run.problems.push_back(problem.message());
   for (std::size_t i = 0; i < pack.rules->size(); ++i) run.ruleIds.insert(pack.rules->rule(i).id);
-  auto processor = EventProcessor::create(pack.rules, EnvelopeOptions{}).value();
+  auto processor = EventProcessor::create(pack.rules, EnvelopeOptions{}, pack.correlations).value();
+  CorrelationEngine correlator(pack.correlations, CorrelationOptions{});
   std::set<std::string> seenIds;  // stages of one request give one alert id
+  const auto collect = [&](const std::vector<Alert>& alerts) {
+    for (const Alert& alert : alerts) {
+      if (seenIds.insert(alert.id).second) run.alerts.insert({alert.rule->id, alert.evidence.auditIds});
+    }
+  };
   std::size_t lineNumber = 0;
   for (const std::string& line : lines(dir / "events.jsonl")) {
     ++lineNumber;
@@ -77,10 +84,12 @@ CaseRun runCase(const fs::path& dir) {
     for (const Rejection& rejection : rejections) {
       run.problems.push_back("events.jsonl:" + std::to_string(lineNumber) + ": " + rejection.message);
     }
-    for (const Alert& alert : alerts) {
-      if (seenIds.insert(alert.id).second) run.alerts.insert({alert.rule->id, alert.evidence.auditIds});
-    }
+    collect(alerts);
+    if (const auto latest = processor->latestEventTime()) correlator.observe(0, *latest);
+    for (Signal& signal : processor->takeSignals()) correlator.add(std::move(signal));
+    collect(correlator.advance());
   }
+  collect(correlator.finish());
   return run;
 }
 
@@ -142,8 +151,15 @@ TEST(RuleCases, EveryBundledRuleHasAPositiveAndANearMissCase) {
     for (const std::string& id : yamlList(meta["never_matches"])) neverMatches.insert(id);
   }
   ASSERT_GT(bundled.rules->size(), 30U);
-  for (std::size_t i = 0; i < bundled.rules->size(); ++i) {
-    const RuleMetadata& rule = bundled.rules->rule(i);
+  std::vector<const RuleMetadata*> alerting;  // rules that alert on their own, and correlations
+  for (std::uint32_t i = 0; i < bundled.rules->size(); ++i) {
+    if (bundled.correlations->ruleAlertsAlone(i)) alerting.push_back(&bundled.rules->rule(i));
+  }
+  for (std::size_t i = 0; i < bundled.correlations->size(); ++i) {
+    alerting.push_back(bundled.correlations->at(i).meta.get());
+  }
+  for (const RuleMetadata* meta : alerting) {
+    const RuleMetadata& rule = *meta;
     EXPECT_TRUE(positive.contains(rule.id) || neverMatches.contains(rule.id))
         << "no case raises " << rule.id << " (" << rule.title << ", " << rule.file << ")";
     EXPECT_TRUE(negative.contains(rule.id)) << "no near-miss case names " << rule.id << " (" << rule.title << ")";

@@ -1,0 +1,378 @@
+#include "engine/correlation_engine.h"
+
+#include <algorithm>
+#include <limits>
+#include <list>
+#include <map>
+#include <queue>
+#include <set>
+#include <unordered_map>
+
+namespace auditstream {
+namespace {
+
+constexpr std::int64_t kEndOfTime = std::numeric_limits<std::int64_t>::max();
+constexpr int kMaxChainDepth = 8;
+
+struct Entry {
+  EventTime time;
+  std::string auditId;
+};
+
+// The window state of one group key of one correlation.
+struct KeyState {
+  std::string key;
+  std::string cluster;
+  std::vector<std::pair<std::string, std::string>> groupBy;
+  std::vector<Entry> entries;                       // event_count: window events (time order); others: evidence
+  std::map<std::string, EventTime> values;          // value_count: value → latest; first_seen: value → last seen
+  std::map<std::string, std::string> introducedBy;  // first_seen: value → auditID of the event that brought it
+  std::vector<std::optional<EventTime>> steps;      // temporal: latest per rule; ordered: chain start per step
+  std::optional<EventTime> windowStart;             // close-decided windows: the first event
+  std::int64_t suppressedUntil = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t total = 0;  // close-decided windows: events counted
+  AlertEvidence evidence;   // of the latest event
+  std::optional<AlertProvenance> provenance;
+};
+
+struct CorrelationState {
+  std::list<KeyState> keys;  // most recently seen first
+  std::unordered_map<std::string, std::list<KeyState>::iterator> index;
+  std::optional<EventTime> firstSignal;  // first_seen: the learning period starts here
+};
+
+struct Pending {
+  Signal signal;
+  bool operator>(const Pending& other) const {
+    const auto& a = signal;
+    const auto& b = other.signal;
+    return std::tie(a.time, a.partition, a.sequence) > std::tie(b.time, b.partition, b.sequence);
+  }
+};
+
+void keepRecent(std::vector<Entry>& entries, std::size_t cap) {
+  if (entries.size() > cap) entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(cap));
+}
+
+}  // namespace
+
+std::string groupKeyOf(const Signal& signal) {
+  std::string key = signal.cluster;
+  for (const auto& [field, value] : signal.groupBy) (key += '\x1f') += value;
+  return key;
+}
+
+struct CorrelationEngine::State {
+  std::shared_ptr<const CorrelationSet> set;
+  CorrelationOptions options;
+  CorrelationCounters counters;
+  std::vector<CorrelationState> correlations;
+  std::vector<std::int64_t> partitionClock;  // latest event time per partition
+  std::vector<std::uint64_t> partitionSequence;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending;
+  // Close-decided windows: (close time, correlation, key), checked as the watermark passes.
+  std::set<std::tuple<std::int64_t, std::uint32_t, std::string>> closing;
+  std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
+  std::vector<Alert> fired;
+
+  std::int64_t computeWatermark() const {
+    if (partitionClock.empty()) return std::numeric_limits<std::int64_t>::min();
+    const std::int64_t slowest = *std::min_element(partitionClock.begin(), partitionClock.end());
+    if (slowest == kEndOfTime) return kEndOfTime;
+    return slowest - options.allowedLatenessNanos;
+  }
+
+  KeyState& keyFor(std::uint32_t index, const Signal& signal) {
+    CorrelationState& correlation = correlations[index];
+    const std::string key = groupKeyOf(signal);
+    const auto found = correlation.index.find(key);
+    if (found != correlation.index.end()) {
+      correlation.keys.splice(correlation.keys.begin(), correlation.keys, found->second);
+      return correlation.keys.front();
+    }
+    if (correlation.keys.size() >= options.maxKeysPerCorrelation) {
+      correlation.index.erase(correlation.keys.back().key);
+      correlation.keys.pop_back();
+      ++counters.evictions;
+      --counters.liveKeys;
+    }
+    KeyState state;
+    state.key = key;
+    state.cluster = signal.cluster;
+    state.groupBy = signal.groupBy;
+    correlation.keys.push_front(std::move(state));
+    correlation.index.emplace(key, correlation.keys.begin());
+    ++counters.liveKeys;
+    return correlation.keys.front();
+  }
+
+  void forget(std::uint32_t index, const std::string& key) {
+    CorrelationState& correlation = correlations[index];
+    const auto found = correlation.index.find(key);
+    if (found == correlation.index.end()) return;
+    correlation.keys.erase(found->second);
+    correlation.index.erase(found);
+    --counters.liveKeys;
+  }
+
+  void fire(std::uint32_t index, KeyState& state, EventTime windowStart, EventTime last, std::uint64_t count,
+            std::string extraKey, int depth) {
+    const CompiledCorrelation& correlation = set->at(index);
+    Alert alert;
+    alert.id = makeAlertId(correlation.meta->id, state.cluster, state.key + extraKey, windowStart);
+    alert.rule = correlation.meta;
+    alert.cluster = state.cluster;
+    alert.groupBy = state.groupBy;
+    alert.count = count;
+    alert.firstEventTime = windowStart;
+    alert.lastEventTime = last;
+    alert.evidence = state.evidence;
+    alert.evidence.auditIds.clear();
+    for (auto it = state.entries.rbegin();
+         it != state.entries.rend() && alert.evidence.auditIds.size() < kMaxEvidenceAuditIds; ++it) {
+      alert.evidence.auditIds.push_back(it->auditId);
+    }
+    std::reverse(alert.evidence.auditIds.begin(), alert.evidence.auditIds.end());
+    alert.provenance = state.provenance;
+    ++counters.fired;
+    // Chaining: a fired correlation is a signal for the correlations that name it.
+    if (depth < kMaxChainDepth) {
+      for (const CorrelationInput& input : set->inputsOfCorrelation(index)) {
+        Signal chained;
+        chained.correlation = input.correlation;
+        chained.ruleOrdinal = input.ordinal;
+        chained.time = last;
+        chained.cluster = alert.cluster;
+        for (const std::string& field : set->at(input.correlation).spec.groupBy) {
+          const auto value = std::find_if(alert.groupBy.begin(), alert.groupBy.end(),
+                                          [&](const auto& pair) { return pair.first == field; });
+          chained.groupBy.emplace_back(field, value != alert.groupBy.end() ? value->second : std::string());
+        }
+        chained.auditId = alert.id;
+        chained.evidence = alert.evidence;
+        chained.provenance = alert.provenance;
+        apply(chained, depth + 1);
+      }
+    }
+    fired.push_back(std::move(alert));
+  }
+
+  bool suppressedAt(KeyState& state, EventTime time) {
+    if (time.nanosSinceEpoch < state.suppressedUntil) {
+      ++counters.suppressed;
+      return true;
+    }
+    return false;
+  }
+
+  void apply(const Signal& signal, int depth) {
+    ++counters.signals;
+    const CompiledCorrelation& correlation = set->at(signal.correlation);
+    const CorrelationSpec& spec = correlation.spec;
+    CorrelationState& correlationState = correlations[signal.correlation];
+    if (!correlationState.firstSignal) correlationState.firstSignal = signal.time;
+    KeyState& state = keyFor(signal.correlation, signal);
+    state.evidence = signal.evidence;
+    state.provenance = signal.provenance;
+    const std::int64_t t = signal.time.nanosSinceEpoch;
+    const std::int64_t span = spec.timespanNanos;
+    const bool atClose = spec.condition.decidedAtClose();
+
+    const auto duplicate = [&] {
+      return std::any_of(state.entries.begin(), state.entries.end(),
+                         [&](const Entry& entry) { return entry.auditId == signal.auditId; });
+    };
+    const auto insertEntry = [&](std::size_t cap) {
+      const auto at = std::upper_bound(state.entries.begin(), state.entries.end(), signal.time,
+                                       [](EventTime time, const Entry& entry) { return time < entry.time; });
+      state.entries.insert(at, Entry{signal.time, signal.auditId});
+      keepRecent(state.entries, cap);
+    };
+    const auto openWindow = [&] {
+      if (state.windowStart) return;
+      state.windowStart = signal.time;
+      closing.emplace(t + span, signal.correlation, state.key);
+    };
+
+    switch (spec.type) {
+      case CorrelationType::kEventCount: {
+        if (duplicate()) {
+          ++counters.duplicates;
+          return;
+        }
+        if (atClose) {
+          openWindow();
+          ++state.total;
+          insertEntry(kMaxEvidenceAuditIds);
+          return;
+        }
+        const std::uint64_t needed = spec.condition.gte ? *spec.condition.gte : spec.condition.gt.value_or(0) + 1;
+        insertEntry(std::max<std::uint64_t>(needed, kMaxEvidenceAuditIds));
+        std::erase_if(state.entries, [&](const Entry& entry) { return entry.time.nanosSinceEpoch < t - span; });
+        const auto count = static_cast<std::uint64_t>(state.entries.size());
+        if (spec.condition.holds(count) && !suppressedAt(state, signal.time)) {
+          fire(signal.correlation, state, state.entries.front().time, signal.time, count, {}, depth);
+          state.suppressedUntil = t + correlation.suppressNanos;
+          state.entries.clear();
+        }
+        return;
+      }
+      case CorrelationType::kValueCount: {
+        if (duplicate()) {
+          ++counters.duplicates;
+          return;
+        }
+        insertEntry(kMaxEvidenceAuditIds);
+        if (atClose) {
+          openWindow();
+          state.values[signal.value] = signal.time;
+          return;
+        }
+        auto& latest = state.values[signal.value];
+        latest = std::max(latest, signal.time);
+        std::erase_if(state.values, [&](const auto& pair) { return pair.second.nanosSinceEpoch < t - span; });
+        const auto count = static_cast<std::uint64_t>(state.values.size());
+        if (spec.condition.holds(count) && !suppressedAt(state, signal.time)) {
+          EventTime start = signal.time;
+          for (const auto& [value, time] : state.values) start = std::min(start, time);
+          fire(signal.correlation, state, start, signal.time, count, {}, depth);
+          state.suppressedUntil = t + correlation.suppressNanos;
+          state.values.clear();
+          state.entries.clear();
+        }
+        return;
+      }
+      case CorrelationType::kTemporal:
+      case CorrelationType::kTemporalOrdered: {
+        const std::size_t rules = spec.rules.size();
+        state.steps.resize(rules);
+        insertEntry(kMaxEvidenceAuditIds);
+        const std::size_t k = signal.ruleOrdinal;
+        std::optional<EventTime> start;
+        std::uint64_t count = 0;
+        if (spec.type == CorrelationType::kTemporal) {
+          state.steps[k] = signal.time;
+          start = signal.time;
+          for (const auto& step : state.steps) {
+            if (step && step->nanosSinceEpoch >= t - span) {
+              ++count;
+              start = std::min(*start, *step);
+            }
+          }
+          const bool holds = spec.condition.gt || spec.condition.gte ? spec.condition.holds(count) : count == rules;
+          if (!holds) return;
+        } else {
+          if (k == 0) {
+            state.steps[0] = signal.time;  // the latest start gives the chain the most time
+          } else if (state.steps[k - 1] && state.steps[k - 1]->nanosSinceEpoch >= t - span) {
+            state.steps[k] = state.steps[k - 1];
+          }
+          if (k + 1 != rules || !state.steps[k]) return;
+          start = state.steps[k];
+          count = rules;
+        }
+        if (suppressedAt(state, signal.time)) return;
+        fire(signal.correlation, state, *start, signal.time, count, {}, depth);
+        state.suppressedUntil = t + correlation.suppressNanos;
+        state.steps.assign(rules, std::nullopt);
+        state.entries.clear();
+        return;
+      }
+      case CorrelationType::kFirstSeen: {
+        // Every referenced rule's events build the history; only the last rule's events alert, when
+        // their value was not brought in by an earlier event within the history window (timespan).
+        const auto seen = state.values.find(signal.value);
+        const bool fresh = seen == state.values.end() || seen->second.nanosSinceEpoch < t - span;
+        if (fresh) state.introducedBy[signal.value] = signal.auditId;
+        const bool known = !fresh && state.introducedBy[signal.value] != signal.auditId;
+        auto& last = state.values[signal.value];
+        last = std::max(last, signal.time);
+        for (auto it = state.values.begin(); it != state.values.end();) {
+          if (it->second.nanosSinceEpoch < t - span) {
+            state.introducedBy.erase(it->first);
+            it = state.values.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        const bool alerting = signal.ruleOrdinal + 1 == spec.rules.size();
+        const bool learning = t < correlationState.firstSignal->nanosSinceEpoch + spec.learningNanos;
+        if (!alerting || known || learning) return;
+        state.entries.assign(1, Entry{signal.time, signal.auditId});
+        fire(signal.correlation, state, signal.time, signal.time, 1, "\x1f" + signal.value, depth);
+        return;
+      }
+    }
+  }
+
+  void closeWindows(std::int64_t until) {
+    while (!closing.empty() && std::get<0>(*closing.begin()) < until) {
+      const auto [closeTime, index, key] = *closing.begin();
+      closing.erase(closing.begin());
+      const auto found = correlations[index].index.find(key);
+      if (found == correlations[index].index.end()) continue;  // evicted
+      KeyState& state = *found->second;
+      const CompiledCorrelation& correlation = set->at(index);
+      const std::uint64_t count = correlation.spec.type == CorrelationType::kValueCount
+                                      ? static_cast<std::uint64_t>(state.values.size())
+                                      : state.total;
+      if (state.windowStart && correlation.spec.condition.holds(count)) {
+        const EventTime last = state.entries.empty() ? *state.windowStart : state.entries.back().time;
+        fire(index, state, *state.windowStart, last, count, {}, 0);
+      }
+      forget(index, key);
+    }
+  }
+
+  void drain(std::int64_t until) {
+    // Signals and window closings interleave in time order.
+    while (!pending.empty() && pending.top().signal.time.nanosSinceEpoch <= until) {
+      closeWindows(pending.top().signal.time.nanosSinceEpoch);
+      Signal signal = pending.top().signal;
+      pending.pop();
+      apply(signal, 0);
+    }
+    closeWindows(until);
+  }
+};
+
+CorrelationEngine::CorrelationEngine(std::shared_ptr<const CorrelationSet> correlations, CorrelationOptions options)
+    : state_(std::make_unique<State>()) {
+  state_->correlations.resize(correlations->size());
+  state_->set = std::move(correlations);
+  state_->options = options;
+}
+
+CorrelationEngine::~CorrelationEngine() = default;
+
+void CorrelationEngine::observe(std::uint32_t partition, EventTime time) {
+  if (state_->partitionClock.size() <= partition) {
+    state_->partitionClock.resize(partition + 1, std::numeric_limits<std::int64_t>::min());
+    state_->partitionSequence.resize(partition + 1, 0);
+  }
+  std::int64_t& clock = state_->partitionClock[partition];
+  clock = std::max(clock, time.nanosSinceEpoch);
+}
+
+void CorrelationEngine::add(Signal signal) {
+  observe(signal.partition, signal.time);
+  signal.sequence = state_->partitionSequence[signal.partition]++;
+  if (signal.time.nanosSinceEpoch < state_->watermark) ++state_->counters.late;
+  state_->pending.push(Pending{std::move(signal)});
+}
+
+std::vector<Alert> CorrelationEngine::advance() {
+  state_->watermark = std::max(state_->watermark, state_->computeWatermark());
+  state_->drain(state_->watermark);
+  return std::exchange(state_->fired, {});
+}
+
+std::vector<Alert> CorrelationEngine::finish() {
+  state_->watermark = kEndOfTime;
+  state_->drain(kEndOfTime);
+  return std::exchange(state_->fired, {});
+}
+
+const CorrelationCounters& CorrelationEngine::counters() const { return state_->counters; }
+
+}  // namespace auditstream

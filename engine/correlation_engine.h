@@ -1,0 +1,63 @@
+// CorrelationEngine: the windows of correlation rules, in event time (ARCHITECTURE.md, Time and windows).
+//
+// Signals are buffered and applied in (event time, partition, arrival) order once the watermark — the
+// minimum over input partitions of the latest event time seen, minus the allowed lateness — has passed
+// them, so the same input gives the same alerts whatever the batch sizes, thread count or interleaving of
+// partitions (each partition's own order kept). Signals older than the watermark are counted as late and
+// still applied. Windows slide for gt/gte conditions and fire when the condition first holds (then the
+// key is suppressed for `suppress`, default the timespan); lt/lte/eq/neq are decided when a window that
+// began at its first event closes. State per correlation is capped with least-recently-seen eviction.
+//
+// Owned by one thread (one shard); not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/alert.h"
+#include "engine/correlation_set.h"
+#include "engine/signal.h"
+
+namespace auditstream {
+
+struct CorrelationOptions {
+  std::int64_t allowedLatenessNanos = 5'000'000'000;
+  std::size_t maxKeysPerCorrelation = 100'000;
+};
+
+struct CorrelationCounters {
+  std::uint64_t signals = 0;
+  std::uint64_t late = 0;        // applied after the watermark had passed their time
+  std::uint64_t duplicates = 0;  // the same auditID again in a window (another stage of one request)
+  std::uint64_t evictions = 0;   // keys dropped by the per-correlation cap
+  std::uint64_t fired = 0;
+  std::uint64_t suppressed = 0;  // condition held again within the suppression period
+  std::size_t liveKeys = 0;
+};
+
+class CorrelationEngine {
+ public:
+  CorrelationEngine(std::shared_ptr<const CorrelationSet> correlations, CorrelationOptions options);
+  ~CorrelationEngine();
+  CorrelationEngine(const CorrelationEngine&) = delete;
+  CorrelationEngine& operator=(const CorrelationEngine&) = delete;
+
+  // Every event (matching or not) moves its partition's clock.
+  void observe(std::uint32_t partition, EventTime time);
+  // Buffers a signal; it is applied once the watermark passes its time.
+  void add(Signal signal);
+  // Applies what the watermark has passed, closes ended windows; returns the alerts that fired.
+  std::vector<Alert> advance();
+  // End of input: everything buffered is applied and every open window closed.
+  std::vector<Alert> finish();
+
+  const CorrelationCounters& counters() const;
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace auditstream
