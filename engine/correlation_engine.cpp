@@ -135,26 +135,29 @@ struct CorrelationEngine::State {
     std::reverse(alert.evidence.auditIds.begin(), alert.evidence.auditIds.end());
     alert.provenance = state.provenance;
     ++counters.fired;
-    // Chaining: a fired correlation is a signal for the correlations that name it.
-    if (depth < kMaxChainDepth) {
-      for (const CorrelationInput& input : set->inputsOfCorrelation(index)) {
-        Signal chained;
-        chained.correlation = input.correlation;
-        chained.ruleOrdinal = input.ordinal;
-        chained.time = last;
-        chained.cluster = alert.cluster;
-        for (const std::string& field : set->at(input.correlation).spec.groupBy) {
-          const auto value = std::find_if(alert.groupBy.begin(), alert.groupBy.end(),
-                                          [&](const auto& pair) { return pair.first == field; });
-          chained.groupBy.emplace_back(field, value != alert.groupBy.end() ? value->second : std::string());
-        }
-        chained.auditId = alert.id;
-        chained.evidence = alert.evidence;
-        chained.provenance = alert.provenance;
-        apply(chained, depth + 1);
-      }
+    const std::vector<CorrelationInput>& chainedInputs = set->inputsOfCorrelation(index);
+    if (chainedInputs.empty() || depth >= kMaxChainDepth) {
+      fired.push_back(std::move(alert));
+      return;
     }
-    fired.push_back(std::move(alert));
+    fired.push_back(alert);
+    // Chaining: a fired correlation is a signal for the correlations that name it.
+    for (const CorrelationInput& input : chainedInputs) {
+      Signal chained;
+      chained.correlation = input.correlation;
+      chained.ruleOrdinal = input.ordinal;
+      chained.time = last;
+      chained.cluster = alert.cluster;
+      for (const std::string& field : set->at(input.correlation).spec.groupBy) {
+        const auto value = std::find_if(alert.groupBy.begin(), alert.groupBy.end(),
+                                        [&](const auto& pair) { return pair.first == field; });
+        chained.groupBy.emplace_back(field, value != alert.groupBy.end() ? value->second : std::string());
+      }
+      chained.auditId = alert.id;
+      chained.evidence = alert.evidence;
+      chained.provenance = alert.provenance;
+      apply(chained, depth + 1);
+    }
   }
 
   bool suppressedAt(KeyState& state, EventTime time) {

@@ -1,5 +1,6 @@
 #include "engine/correlation_set.h"
 
+#include <algorithm>
 #include <map>
 
 #include "common/result.h"
@@ -136,6 +137,33 @@ CorrelationSet::Build CorrelationSet::create(std::vector<CorrelationSpec> specs,
     }
   }
   for (std::size_t r = 0; r < rules.size(); ++r) set->standalone_[r] = !referenced[r] || generated[r];
+  // Chains must not loop (a fire feeding itself back): reject every correlation on a cycle.
+  std::vector<int> mark(valid.size(), 0);  // 0 new, 1 on the current path, 2 done
+  std::vector<bool> onCycle(valid.size(), false);
+  const auto visit = [&](auto&& self, std::uint32_t node, std::vector<std::uint32_t>& path) -> void {
+    mark[node] = 1;
+    path.push_back(node);
+    for (const CorrelationInput& next : set->byCorrelation_[node]) {
+      if (mark[next.correlation] == 1) {
+        for (auto it = std::find(path.begin(), path.end(), next.correlation); it != path.end(); ++it)
+          onCycle[*it] = true;
+      } else if (mark[next.correlation] == 0) {
+        self(self, next.correlation, path);
+      }
+    }
+    path.pop_back();
+    mark[node] = 2;
+  };
+  for (std::uint32_t i = 0; i < valid.size(); ++i) {
+    std::vector<std::uint32_t> path;
+    if (mark[i] == 0) visit(visit, i, path);
+  }
+  for (std::uint32_t i = 0; i < valid.size(); ++i) {
+    if (!onCycle[i]) continue;
+    build.problems.push_back(
+        valid[i].where.error("the correlation is part of a cycle of correlations naming each other"));
+    set->byCorrelation_[i].clear();
+  }
   for (CorrelationSpec& spec : valid) {
     CompiledCorrelation compiled;
     compiled.suppressNanos = spec.suppressNanos.value_or(spec.timespanNanos);

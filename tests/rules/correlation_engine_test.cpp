@@ -1,0 +1,224 @@
+// CorrelationEngine semantics, one behaviour per test, on signals built by hand.
+#include "engine/correlation_engine.h"
+
+#include <gtest/gtest.h>
+
+#include "config/sigma_rule_loader.h"
+
+namespace auditstream {
+namespace {
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+const std::string kBase =
+    "title: base\nid: base\nname: base\nlogsource: {product: kubernetes, service: audit}\n"
+    "detection: {sel: {verb: get}, condition: sel}\n---\n"
+    "title: second\nid: second\nname: second\nlogsource: {product: kubernetes, service: audit}\n"
+    "detection: {sel: {verb: list}, condition: sel}\n---\n";
+
+class Correlations : public testing::Test {
+ protected:
+  void load(const std::string& correlation, CorrelationOptions options = {}) {
+    RuleLoad load = loadSigmaRulesFromText(kBase + correlation, "c.yml");
+    ASSERT_TRUE(load.problems.empty()) << load.problems[0].message();
+    rules_ = RuleSet::create(std::move(load.rules), load.options).rules;
+    auto build = CorrelationSet::create(std::move(load.correlations), *rules_, load.options);
+    ASSERT_TRUE(build.problems.empty()) << build.problems[0].message();
+    set_ = build.correlations;
+    engine_ = std::make_unique<CorrelationEngine>(set_, options);
+  }
+
+  // A signal of the base rule at `ordinal` for `user` at second `at`.
+  void signal(double at, std::string user, std::string auditId, std::string value = {}, std::uint32_t ordinal = 0,
+              std::uint32_t partition = 0) {
+    Signal signal;
+    signal.correlation = 0;
+    signal.ruleOrdinal = ordinal;
+    signal.partition = partition;
+    signal.time = EventTime{static_cast<std::int64_t>(at * kSecond)};
+    signal.cluster = "c1";
+    signal.groupBy = {{"user.username", std::move(user)}};
+    signal.value = std::move(value);
+    signal.auditId = std::move(auditId);
+    engine_->add(std::move(signal));
+  }
+
+  std::vector<Alert> advance(double clock) {
+    engine_->observe(0, EventTime{static_cast<std::int64_t>(clock * kSecond)});
+    return engine_->advance();
+  }
+
+  std::shared_ptr<const RuleSet> rules_;
+  std::shared_ptr<const CorrelationSet> set_;
+  std::unique_ptr<CorrelationEngine> engine_;
+};
+
+const std::string kCount3In60 =
+    "title: three gets\nid: corr\ncorrelation: {type: event_count, rules: [base], group-by: [user.username], "
+    "timespan: 60s, condition: {gte: 3}}\n";
+
+TEST_F(Correlations, EventCountFiresWhenTheNthEventLandsInTheWindowThenSuppresses) {
+  load(kCount3In60);
+  signal(0, "u", "a1");
+  signal(30, "u", "a2");
+  signal(61, "u", "a3");  // a1 has left the window: 2 in [1, 61]
+  EXPECT_TRUE(advance(200).empty());
+  signal(70, "u", "a4");  // a2, a3, a4 in [10, 70]
+  signal(75, "u", "a5");  // suppressed until 70 + 60
+  const auto fired = advance(300);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].count, 3U);
+  EXPECT_EQ(fired[0].evidence.auditIds, (std::vector<std::string>{"a2", "a3", "a4"}));
+  EXPECT_EQ(fired[0].groupBy, (std::vector<std::pair<std::string, std::string>>{{"user.username", "u"}}));
+  EXPECT_EQ(fired[0].firstEventTime.nanosSinceEpoch, 30 * kSecond);
+  EXPECT_EQ(engine_->counters().suppressed, 0U);  // a5 is a single event after the reset, not a re-fire
+}
+
+TEST_F(Correlations, StagesOfOneRequestCountOnce) {
+  load(kCount3In60);
+  signal(0, "u", "same");
+  signal(0.1, "u", "same");
+  signal(0.2, "u", "other");
+  EXPECT_TRUE(advance(100).empty());
+  EXPECT_EQ(engine_->counters().duplicates, 1U);
+}
+
+TEST_F(Correlations, SignalsWaitForTheWatermarkAndLateOnesAreCounted) {
+  load(kCount3In60, CorrelationOptions{.allowedLatenessNanos = 5 * kSecond});
+  signal(0, "u", "a1");
+  signal(1, "u", "a2");
+  signal(2, "u", "a3");
+  EXPECT_TRUE(advance(6).empty());  // watermark 1 s: only a1, a2 applied
+  EXPECT_EQ(advance(7.5).size(), 1U);
+  signal(0.5, "v", "late");  // older than the watermark (2.5 s)
+  EXPECT_EQ(engine_->counters().late, 1U);
+}
+
+TEST_F(Correlations, LessThanIsDecidedWhenTheWindowCloses) {
+  load(
+      "title: few\nid: corr\ncorrelation: {type: event_count, rules: [base], group-by: [user.username], "
+      "timespan: 60s, condition: {lt: 3}}\n");
+  signal(0, "quiet", "q1");
+  signal(10, "busy", "b1");
+  signal(20, "busy", "b2");
+  signal(30, "busy", "b3");
+  EXPECT_TRUE(advance(40).empty());  // windows still open
+  const auto fired = advance(100);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].groupBy[0].second, "quiet");
+  EXPECT_EQ(fired[0].count, 1U);
+}
+
+TEST_F(Correlations, ValueCountCountsDistinctValues) {
+  load(
+      "title: spread\nid: corr\ncorrelation: {type: value_count, rules: [base], group-by: [user.username], "
+      "timespan: 60s, condition: {field: objectRef.name, gte: 3}}\n");
+  signal(0, "u", "a1", "x");
+  signal(1, "u", "a2", "x");
+  signal(2, "u", "a3", "y");
+  EXPECT_TRUE(advance(100).empty());
+  signal(110, "u", "a4", "z");
+  signal(111, "u", "a5", "y");
+  signal(112, "u", "a6", "w");
+  const auto fired = advance(200);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].count, 3U);
+}
+
+TEST_F(Correlations, TemporalOrderedNeedsTheOrderWithinTheTimespan) {
+  load(
+      "title: seq\nid: corr\ncorrelation: {type: temporal_ordered, rules: [base, second], "
+      "group-by: [user.username], timespan: 60s}\n");
+  signal(0, "reversed", "r1", {}, 1);
+  signal(10, "reversed", "r2", {}, 0);
+  signal(0, "slow", "s1", {}, 0);
+  signal(100, "slow", "s2", {}, 1);
+  signal(200, "good", "g1", {}, 0);
+  signal(230, "good", "g2", {}, 1);
+  const auto fired = advance(400);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].groupBy[0].second, "good");
+  EXPECT_EQ(fired[0].evidence.auditIds, (std::vector<std::string>{"g1", "g2"}));
+}
+
+TEST_F(Correlations, TemporalNeedsEveryRuleInAnyOrder) {
+  load(
+      "title: both\nid: corr\ncorrelation: {type: temporal, rules: [base, second], group-by: [user.username], "
+      "timespan: 60s}\n");
+  signal(0, "u", "a", {}, 1);
+  signal(10, "u", "b", {}, 0);
+  signal(20, "v", "c", {}, 0);
+  const auto fired = advance(100);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].groupBy[0].second, "u");
+}
+
+TEST_F(Correlations, FirstSeenAlertsOnNewValuesAfterLearning) {
+  load(
+      "title: new\nid: corr\ncorrelation: {type: first_seen, rules: [base], group-by: [user.username], "
+      "field: userAgent, timespan: 1h, learning: 10m}\n");
+  signal(0, "u", "a1", "kubectl");
+  signal(60, "u", "a2", "curl");  // learning
+  signal(700, "u", "a3", "kubectl");
+  signal(710, "u", "a4", "python");
+  signal(720, "u", "a5", "python");
+  signal(4400, "u", "a6", "kubectl");  // last seen 700 s: forgotten after 1 h
+  const auto fired = advance(9000);
+  ASSERT_EQ(fired.size(), 2U);
+  EXPECT_EQ(fired[0].evidence.auditIds, std::vector<std::string>{"a4"});
+  EXPECT_EQ(fired[1].evidence.auditIds, std::vector<std::string>{"a6"});
+}
+
+TEST_F(Correlations, KeysAreCappedLeastRecentlySeenFirst) {
+  load(kCount3In60, CorrelationOptions{.maxKeysPerCorrelation = 2});
+  signal(0, "a", "1");
+  signal(1, "b", "2");
+  signal(2, "a", "3");
+  signal(3, "c", "4");  // evicts b
+  signal(4, "a", "5");
+  EXPECT_EQ(advance(100).size(), 1U);  // a kept its three events
+  EXPECT_EQ(engine_->counters().evictions, 1U);
+  EXPECT_EQ(engine_->counters().liveKeys, 2U);
+}
+
+TEST_F(Correlations, ChainedCorrelationsFeedOnFires) {
+  load(
+      "title: inner\nid: inner\nname: inner\ncorrelation: {type: event_count, rules: [base], "
+      "group-by: [user.username], timespan: 10s, condition: {gte: 2}}\n---\n"
+      "title: outer\nid: outer\ncorrelation: {type: event_count, rules: [inner], group-by: [user.username], "
+      "timespan: 300s, condition: {gte: 2}}\n");
+  for (int burst = 0; burst < 2; ++burst) {
+    signal(burst * 100, "u", "x" + std::to_string(burst));
+    signal(burst * 100 + 1, "u", "y" + std::to_string(burst));
+  }
+  const auto fired = advance(1000);
+  ASSERT_EQ(fired.size(), 3U);  // inner, inner, outer
+  EXPECT_EQ(fired[2].rule->id, "outer");
+}
+
+TEST_F(Correlations, ReferencesAndConditionsAreChecked) {
+  RuleLoad load =
+      loadSigmaRulesFromText(kBase +
+                                 "title: bad\nid: bad\ncorrelation: {type: value_count, rules: [nope], timespan: 1m, "
+                                 "condition: {gte: 2}}\n",
+                             "c.yml");
+  auto rules = RuleSet::create(std::move(load.rules), load.options).rules;
+  auto build = CorrelationSet::create(std::move(load.correlations), *rules, load.options);
+  ASSERT_EQ(build.problems.size(), 1U);
+  EXPECT_EQ(build.problems[0].message(), "c.yml:15:14: value_count needs 'field' in its condition");
+}
+
+TEST_F(Correlations, CyclesOfChainedCorrelationsAreRejected) {
+  RuleLoad load = loadSigmaRulesFromText(
+      kBase +
+          "title: a\nid: a\ncorrelation: {type: event_count, rules: [base, b], timespan: 1m, condition: {gte: 2}}\n"
+          "---\ntitle: b\nid: b\ncorrelation: {type: event_count, rules: [a], timespan: 1m, condition: {gte: 2}}\n",
+      "c.yml");
+  auto rules = RuleSet::create(std::move(load.rules), load.options).rules;
+  auto build = CorrelationSet::create(std::move(load.correlations), *rules, load.options);
+  ASSERT_EQ(build.problems.size(), 2U);
+  EXPECT_EQ(build.problems[0].message(),
+            "c.yml:15:14: the correlation is part of a cycle of correlations naming each other");
+}
+
+}  // namespace
+}  // namespace auditstream
