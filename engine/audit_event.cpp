@@ -30,6 +30,7 @@ constexpr std::array<std::string_view, kFastFieldCount> kPaths = {
     "stageTimestamp",
     "timestamp",
     "annotations.authorization.k8s.io/decision",
+    "sourceIPs",
 };
 
 }  // namespace

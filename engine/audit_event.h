@@ -42,6 +42,7 @@ enum class FastField : std::uint8_t {
   kStageTimestamp,
   kLegacyTimestamp,  // `timestamp` of audit.k8s.io/v1alpha1 and early v1beta1 events
   kDecision,         // annotations["authorization.k8s.io/decision"]: allow | forbid
+  kSourceIp,         // sourceIPs[0]: the client (later entries are proxies on the way)
   kCount,
 };
 inline constexpr std::size_t kFastFieldCount = static_cast<std::size_t>(FastField::kCount);

@@ -20,19 +20,30 @@ struct Entry {
 };
 
 // The window state of one group key of one correlation.
-struct KeyState {
-  std::string key;
-  std::string cluster;
-  std::vector<std::pair<std::string, std::string>> groupBy;
-  std::vector<Entry> entries;                       // event_count: window events (time order); others: evidence
+// State that only some correlation types need, allocated on first use so that the common key (an
+// event_count with a few events) stays small.
+struct KeyExtra {
   std::map<std::string, EventTime> values;          // value_count: value → latest; first_seen: value → last seen
   std::map<std::string, std::string> introducedBy;  // first_seen: value → auditID of the event that brought it
   std::vector<std::optional<EventTime>> steps;      // temporal: latest per rule; ordered: chain start per step
   std::optional<EventTime> windowStart;             // close-decided windows: the first event
-  std::int64_t suppressedUntil = std::numeric_limits<std::int64_t>::min();
-  std::uint64_t total = 0;  // close-decided windows: events counted
-  AlertEvidence evidence;   // of the latest event
+  std::uint64_t total = 0;                          // close-decided windows: events counted
+  AlertEvidence evidence;                           // close-decided windows: of the latest event
   std::optional<AlertProvenance> provenance;
+};
+
+// The window state of one group key of one correlation. The key text (cluster + group-by values) is
+// stored once, in the index; alerts rebuild cluster and group-by from it.
+struct KeyState {
+  const std::string* key = nullptr;
+  std::vector<Entry> entries;  // event_count: window events (time order); others: evidence
+  std::int64_t suppressedUntil = std::numeric_limits<std::int64_t>::min();
+  std::unique_ptr<KeyExtra> extra;
+
+  KeyExtra& more() {
+    if (!extra) extra = std::make_unique<KeyExtra>();
+    return *extra;
+  }
 };
 
 struct CorrelationState {
@@ -41,12 +52,15 @@ struct CorrelationState {
   std::optional<EventTime> firstSignal;  // first_seen: the learning period starts here
 };
 
+// A buffered signal's place in the application order; the signal itself stays in a slot (moving whole
+// Signals through the heap dominated the cost).
 struct Pending {
-  Signal signal;
+  std::int64_t time;
+  std::uint32_t partition;
+  std::uint64_t sequence;
+  std::uint32_t slot;
   bool operator>(const Pending& other) const {
-    const auto& a = signal;
-    const auto& b = other.signal;
-    return std::tie(a.time, a.partition, a.sequence) > std::tie(b.time, b.partition, b.sequence);
+    return std::tie(time, partition, sequence) > std::tie(other.time, other.partition, other.sequence);
   }
 };
 
@@ -70,6 +84,8 @@ struct CorrelationEngine::State {
   std::vector<std::int64_t> partitionClock;  // latest event time per partition
   std::vector<std::uint64_t> partitionSequence;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending;
+  std::vector<Signal> slots;
+  std::vector<std::uint32_t> freeSlots;
   // Close-decided windows: (close time, correlation, key), checked as the watermark passes.
   std::set<std::tuple<std::int64_t, std::uint32_t, std::string>> closing;
   std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
@@ -91,17 +107,14 @@ struct CorrelationEngine::State {
       return correlation.keys.front();
     }
     if (correlation.keys.size() >= options.maxKeysPerCorrelation) {
-      correlation.index.erase(correlation.keys.back().key);
+      correlation.index.erase(*correlation.keys.back().key);
       correlation.keys.pop_back();
       ++counters.evictions;
       --counters.liveKeys;
     }
-    KeyState state;
-    state.key = key;
-    state.cluster = signal.cluster;
-    state.groupBy = signal.groupBy;
-    correlation.keys.push_front(std::move(state));
-    correlation.index.emplace(key, correlation.keys.begin());
+    correlation.keys.emplace_front();
+    const auto inserted = correlation.index.emplace(key, correlation.keys.begin()).first;
+    correlation.keys.front().key = &inserted->first;
     ++counters.liveKeys;
     return correlation.keys.front();
   }
@@ -116,24 +129,35 @@ struct CorrelationEngine::State {
   }
 
   void fire(std::uint32_t index, KeyState& state, EventTime windowStart, EventTime last, std::uint64_t count,
-            std::string extraKey, int depth) {
+            const std::string& extraKey, int depth, const AlertEvidence& evidence,
+            const std::optional<AlertProvenance>& provenance) {
     const CompiledCorrelation& correlation = set->at(index);
     Alert alert;
-    alert.id = makeAlertId(correlation.meta->id, state.cluster, state.key + extraKey, windowStart);
+    // The key is cluster, then each group-by value, separated by 0x1f.
+    std::size_t start = 0;
+    for (std::size_t field = 0; start <= state.key->size(); ++field) {
+      const std::size_t end = std::min(state.key->find('\x1f', start), state.key->size());
+      std::string part = state.key->substr(start, end - start);
+      if (field == 0) {
+        alert.cluster = std::move(part);
+      } else if (field - 1 < correlation.spec.groupBy.size()) {
+        alert.groupBy.emplace_back(correlation.spec.groupBy[field - 1], std::move(part));
+      }
+      start = end + 1;
+    }
+    alert.id = makeAlertId(correlation.meta->id, alert.cluster, *state.key + extraKey, windowStart);
     alert.rule = correlation.meta;
-    alert.cluster = state.cluster;
-    alert.groupBy = state.groupBy;
     alert.count = count;
     alert.firstEventTime = windowStart;
     alert.lastEventTime = last;
-    alert.evidence = state.evidence;
+    alert.evidence = evidence;
     alert.evidence.auditIds.clear();
     for (auto it = state.entries.rbegin();
          it != state.entries.rend() && alert.evidence.auditIds.size() < kMaxEvidenceAuditIds; ++it) {
       alert.evidence.auditIds.push_back(it->auditId);
     }
     std::reverse(alert.evidence.auditIds.begin(), alert.evidence.auditIds.end());
-    alert.provenance = state.provenance;
+    alert.provenance = provenance;
     ++counters.fired;
     const std::vector<CorrelationInput>& chainedInputs = set->inputsOfCorrelation(index);
     if (chainedInputs.empty() || depth >= kMaxChainDepth) {
@@ -175,8 +199,10 @@ struct CorrelationEngine::State {
     CorrelationState& correlationState = correlations[signal.correlation];
     if (!correlationState.firstSignal) correlationState.firstSignal = signal.time;
     KeyState& state = keyFor(signal.correlation, signal);
-    state.evidence = signal.evidence;
-    state.provenance = signal.provenance;
+    const auto fireNow = [&](EventTime windowStart, std::uint64_t count, const std::string& extraKey) {
+      fire(signal.correlation, state, windowStart, signal.time, count, extraKey, depth, signal.evidence,
+           signal.provenance);
+    };
     const std::int64_t t = signal.time.nanosSinceEpoch;
     const std::int64_t span = spec.timespanNanos;
     const bool atClose = spec.condition.decidedAtClose();
@@ -192,9 +218,12 @@ struct CorrelationEngine::State {
       keepRecent(state.entries, cap);
     };
     const auto openWindow = [&] {
-      if (state.windowStart) return;
-      state.windowStart = signal.time;
-      closing.emplace(t + span, signal.correlation, state.key);
+      KeyExtra& extra = state.more();
+      extra.evidence = signal.evidence;
+      extra.provenance = signal.provenance;
+      if (extra.windowStart) return;
+      extra.windowStart = signal.time;
+      closing.emplace(t + span, signal.correlation, *state.key);
     };
 
     switch (spec.type) {
@@ -205,7 +234,7 @@ struct CorrelationEngine::State {
         }
         if (atClose) {
           openWindow();
-          ++state.total;
+          ++state.more().total;
           insertEntry(kMaxEvidenceAuditIds);
           return;
         }
@@ -214,7 +243,7 @@ struct CorrelationEngine::State {
         std::erase_if(state.entries, [&](const Entry& entry) { return entry.time.nanosSinceEpoch < t - span; });
         const auto count = static_cast<std::uint64_t>(state.entries.size());
         if (spec.condition.holds(count) && !suppressedAt(state, signal.time)) {
-          fire(signal.correlation, state, state.entries.front().time, signal.time, count, {}, depth);
+          fireNow(state.entries.front().time, count, {});
           state.suppressedUntil = t + correlation.suppressNanos;
           state.entries.clear();
         }
@@ -226,21 +255,22 @@ struct CorrelationEngine::State {
           return;
         }
         insertEntry(kMaxEvidenceAuditIds);
+        std::map<std::string, EventTime>& values = state.more().values;
         if (atClose) {
           openWindow();
-          state.values[signal.value] = signal.time;
+          values[signal.value] = signal.time;
           return;
         }
-        auto& latest = state.values[signal.value];
+        auto& latest = values[signal.value];
         latest = std::max(latest, signal.time);
-        std::erase_if(state.values, [&](const auto& pair) { return pair.second.nanosSinceEpoch < t - span; });
-        const auto count = static_cast<std::uint64_t>(state.values.size());
+        std::erase_if(values, [&](const auto& pair) { return pair.second.nanosSinceEpoch < t - span; });
+        const auto count = static_cast<std::uint64_t>(values.size());
         if (spec.condition.holds(count) && !suppressedAt(state, signal.time)) {
           EventTime start = signal.time;
-          for (const auto& [value, time] : state.values) start = std::min(start, time);
-          fire(signal.correlation, state, start, signal.time, count, {}, depth);
+          for (const auto& [value, time] : values) start = std::min(start, time);
+          fireNow(start, count, {});
           state.suppressedUntil = t + correlation.suppressNanos;
-          state.values.clear();
+          values.clear();
           state.entries.clear();
         }
         return;
@@ -248,15 +278,16 @@ struct CorrelationEngine::State {
       case CorrelationType::kTemporal:
       case CorrelationType::kTemporalOrdered: {
         const std::size_t rules = spec.rules.size();
-        state.steps.resize(rules);
+        std::vector<std::optional<EventTime>>& steps = state.more().steps;
+        steps.resize(rules);
         insertEntry(kMaxEvidenceAuditIds);
         const std::size_t k = signal.ruleOrdinal;
         std::optional<EventTime> start;
         std::uint64_t count = 0;
         if (spec.type == CorrelationType::kTemporal) {
-          state.steps[k] = signal.time;
+          steps[k] = signal.time;
           start = signal.time;
-          for (const auto& step : state.steps) {
+          for (const auto& step : steps) {
             if (step && step->nanosSinceEpoch >= t - span) {
               ++count;
               start = std::min(*start, *step);
@@ -266,34 +297,35 @@ struct CorrelationEngine::State {
           if (!holds) return;
         } else {
           if (k == 0) {
-            state.steps[0] = signal.time;  // the latest start gives the chain the most time
-          } else if (state.steps[k - 1] && state.steps[k - 1]->nanosSinceEpoch >= t - span) {
-            state.steps[k] = state.steps[k - 1];
+            steps[0] = signal.time;  // the latest start gives the chain the most time
+          } else if (steps[k - 1] && steps[k - 1]->nanosSinceEpoch >= t - span) {
+            steps[k] = steps[k - 1];
           }
-          if (k + 1 != rules || !state.steps[k]) return;
-          start = state.steps[k];
+          if (k + 1 != rules || !steps[k]) return;
+          start = steps[k];
           count = rules;
         }
         if (suppressedAt(state, signal.time)) return;
-        fire(signal.correlation, state, *start, signal.time, count, {}, depth);
+        fireNow(*start, count, {});
         state.suppressedUntil = t + correlation.suppressNanos;
-        state.steps.assign(rules, std::nullopt);
+        steps.assign(rules, std::nullopt);
         state.entries.clear();
         return;
       }
       case CorrelationType::kFirstSeen: {
         // Every referenced rule's events build the history; only the last rule's events alert, when
         // their value was not brought in by an earlier event within the history window (timespan).
-        const auto seen = state.values.find(signal.value);
-        const bool fresh = seen == state.values.end() || seen->second.nanosSinceEpoch < t - span;
-        if (fresh) state.introducedBy[signal.value] = signal.auditId;
-        const bool known = !fresh && state.introducedBy[signal.value] != signal.auditId;
-        auto& last = state.values[signal.value];
+        KeyExtra& extra = state.more();
+        const auto seen = extra.values.find(signal.value);
+        const bool fresh = seen == extra.values.end() || seen->second.nanosSinceEpoch < t - span;
+        if (fresh) extra.introducedBy[signal.value] = signal.auditId;
+        const bool known = !fresh && extra.introducedBy[signal.value] != signal.auditId;
+        auto& last = extra.values[signal.value];
         last = std::max(last, signal.time);
-        for (auto it = state.values.begin(); it != state.values.end();) {
+        for (auto it = extra.values.begin(); it != extra.values.end();) {
           if (it->second.nanosSinceEpoch < t - span) {
-            state.introducedBy.erase(it->first);
-            it = state.values.erase(it);
+            extra.introducedBy.erase(it->first);
+            it = extra.values.erase(it);
           } else {
             ++it;
           }
@@ -302,7 +334,7 @@ struct CorrelationEngine::State {
         const bool learning = t < correlationState.firstSignal->nanosSinceEpoch + spec.learningNanos;
         if (!alerting || known || learning) return;
         state.entries.assign(1, Entry{signal.time, signal.auditId});
-        fire(signal.correlation, state, signal.time, signal.time, 1, "\x1f" + signal.value, depth);
+        fireNow(signal.time, 1, "\x1f" + signal.value);
         return;
       }
     }
@@ -316,12 +348,13 @@ struct CorrelationEngine::State {
       if (found == correlations[index].index.end()) continue;  // evicted
       KeyState& state = *found->second;
       const CompiledCorrelation& correlation = set->at(index);
+      KeyExtra& extra = state.more();
       const std::uint64_t count = correlation.spec.type == CorrelationType::kValueCount
-                                      ? static_cast<std::uint64_t>(state.values.size())
-                                      : state.total;
-      if (state.windowStart && correlation.spec.condition.holds(count)) {
-        const EventTime last = state.entries.empty() ? *state.windowStart : state.entries.back().time;
-        fire(index, state, *state.windowStart, last, count, {}, 0);
+                                      ? static_cast<std::uint64_t>(extra.values.size())
+                                      : extra.total;
+      if (extra.windowStart && correlation.spec.condition.holds(count)) {
+        const EventTime last = state.entries.empty() ? *extra.windowStart : state.entries.back().time;
+        fire(index, state, *extra.windowStart, last, count, {}, 0, extra.evidence, extra.provenance);
       }
       forget(index, key);
     }
@@ -329,11 +362,13 @@ struct CorrelationEngine::State {
 
   void drain(std::int64_t until) {
     // Signals and window closings interleave in time order.
-    while (!pending.empty() && pending.top().signal.time.nanosSinceEpoch <= until) {
-      closeWindows(pending.top().signal.time.nanosSinceEpoch);
-      Signal signal = pending.top().signal;
+    while (!pending.empty() && pending.top().time <= until) {
+      closeWindows(pending.top().time);
+      const std::uint32_t slot = pending.top().slot;
       pending.pop();
-      apply(signal, 0);
+      apply(slots[slot], 0);
+      slots[slot] = Signal{};
+      freeSlots.push_back(slot);
     }
     closeWindows(until);
   }
@@ -361,7 +396,17 @@ void CorrelationEngine::add(Signal signal) {
   observe(signal.partition, signal.time);
   signal.sequence = state_->partitionSequence[signal.partition]++;
   if (signal.time.nanosSinceEpoch < state_->watermark) ++state_->counters.late;
-  state_->pending.push(Pending{std::move(signal)});
+  std::uint32_t slot = 0;
+  if (state_->freeSlots.empty()) {
+    slot = static_cast<std::uint32_t>(state_->slots.size());
+    state_->slots.emplace_back();
+  } else {
+    slot = state_->freeSlots.back();
+    state_->freeSlots.pop_back();
+  }
+  const Pending pending{signal.time.nanosSinceEpoch, signal.partition, signal.sequence, slot};
+  state_->slots[slot] = std::move(signal);
+  state_->pending.push(pending);
 }
 
 std::vector<Alert> CorrelationEngine::advance() {

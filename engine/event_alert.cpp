@@ -2,17 +2,12 @@
 
 namespace auditstream {
 
-AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& resolver) {
-  static const FieldPath kSourceIps = *parseFieldPath("sourceIPs");
+AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& /*resolver*/) {
   AlertEvidence evidence;
   evidence.auditIds.emplace_back(event.get(FastField::kAuditId));
   evidence.user = event.get(FastField::kUserUsername);
   evidence.impersonatedUser = event.get(FastField::kImpersonatedUsername);
-  std::vector<FieldValue> values;
-  resolver.resolve(kSourceIps, values);
-  for (const FieldValue& value : values) {
-    if (value.kind == JsonKind::kString) evidence.sourceIps.emplace_back(value.text);
-  }
+  if (event.has(FastField::kSourceIp)) evidence.sourceIps.emplace_back(event.get(FastField::kSourceIp));
   evidence.verb = event.get(FastField::kVerb);
   evidence.requestUri = event.get(FastField::kRequestUri);
   evidence.namespaceName = event.get(FastField::kObjectNamespace);

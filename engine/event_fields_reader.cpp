@@ -73,6 +73,20 @@ std::optional<Rejection> EventFieldsReader::readString(FastField field, od::valu
   return std::nullopt;
 }
 
+std::optional<Rejection> EventFieldsReader::readFirstSourceIp(od::value& value) {
+  od::json_type type{};
+  if (value.type().get(type) || type == od::json_type::null) return std::nullopt;
+  od::array addresses;
+  if (type != od::json_type::array || value.get_array().get(addresses)) return wrongType("sourceIPs", "an array");
+  for (auto address : addresses) {
+    std::string_view text;
+    if (address.get_string().get(text)) return wrongType("sourceIPs", "an array of strings");
+    event_.set(FastField::kSourceIp, text);
+    break;  // the rest is skipped by simdjson
+  }
+  return std::nullopt;
+}
+
 std::optional<Rejection> EventFieldsReader::readNested(od::value& value, std::string_view name) {
   od::json_type type{};
   if (value.type().get(type)) return wrongType(name, "valid JSON");
@@ -125,6 +139,7 @@ std::optional<Rejection> EventFieldsReader::read(od::raw_json_string key, od::va
     return std::nullopt;
   }
   if (const KnownField* known = findKnown(kTopLevel, key)) return readString(known->field, value);
+  if (key == "sourceIPs") return readFirstSourceIp(value);
   for (std::string_view nested : {"user", "objectRef", "responseStatus", "impersonatedUser", "annotations"}) {
     if (key == nested) return readNested(value, nested);
   }

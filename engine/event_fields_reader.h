@@ -29,6 +29,7 @@ class EventFieldsReader {
 
  private:
   std::optional<Rejection> readString(FastField field, simdjson::ondemand::value& value);
+  std::optional<Rejection> readFirstSourceIp(simdjson::ondemand::value& value);
   std::optional<Rejection> readNested(simdjson::ondemand::value& value, std::string_view name);
 
   AuditEvent& event_;

@@ -65,8 +65,12 @@ void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& eve
     signal.value += state_->resolver.firstString(path);
   }
   signal.auditId = std::string(event.get(FastField::kAuditId));
-  signal.evidence = evidenceOf(event, state_->resolver);
-  signal.provenance = context.provenance;
+  // first_seen history rules never alert: their signals need no evidence.
+  const bool historyOnly = spec.type == CorrelationType::kFirstSeen && input.ordinal + 1 < spec.rules.size();
+  if (!historyOnly) {
+    signal.evidence = evidenceOf(event, state_->resolver);
+    signal.provenance = context.provenance;
+  }
   signals_.push_back(std::move(signal));
 }
 

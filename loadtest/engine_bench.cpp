@@ -3,10 +3,14 @@
 // everything else in one Hyperscan database per field), and the alternative grouping (every value in
 // Hyperscan). Corpora: the real audit2rbac log (757 events) and synthetic ~1.5 KB RequestResponse events.
 // Read items_per_second as events/s; compare ratios, not absolute numbers, across machines.
+#include <malloc.h>
+
 #include <benchmark/benchmark.h>
 #include <fstream>
 
+#include "config/rule_pack.h"
 #include "config/sigma_rule_loader.h"
+#include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "loadtest/synthetic_events.h"
 
@@ -30,8 +34,10 @@ const std::vector<std::string>& corpus(int which) {
   return which == kAudit2rbac ? audit2rbac : synthetic;
 }
 
+// The bundled detection rules without the correlations folder (correlations off).
 std::shared_ptr<const RuleSet> bundledRules(bool exactValuesInHyperscan) {
-  RuleLoad load = loadSigmaRules({AUDITSTREAM_BUNDLED_RULES_DIR});
+  const std::string dir = AUDITSTREAM_BUNDLED_RULES_DIR;
+  RuleLoad load = loadSigmaRules({dir + "/sigmahq", dir + "/auditstream", dir + "/field-mapping.yml"});
   load.options.exactValuesInHyperscan = exactValuesInHyperscan;
   return RuleSet::create(std::move(load.rules), load.options).rules;
 }
@@ -76,5 +82,73 @@ void BM_DetectBundledPackAllInHyperscan(benchmark::State& state) { detect(state,
 BENCHMARK(BM_ParseOnly)->ArgName("corpus")->Arg(kAudit2rbac)->Arg(kSynthetic);
 BENCHMARK(BM_DetectBundledPack)->ArgName("corpus")->Arg(kAudit2rbac)->Arg(kSynthetic);
 BENCHMARK(BM_DetectBundledPackAllInHyperscan)->ArgName("corpus")->Arg(kAudit2rbac)->Arg(kSynthetic);
+
+}  // namespace
+
+namespace {
+
+// Detection with the bundled correlations on: the same pack, base rules feeding the correlation engine
+// (watermark advanced every 1,024 messages, as replay does). Compare with BM_DetectBundledPack.
+void BM_DetectWithCorrelations(benchmark::State& state) {
+  const auto& messages = corpus(static_cast<int>(state.range(0)));
+  const RulePack pack = loadRulePack({AUDITSTREAM_BUNDLED_RULES_DIR});
+  auto processor = EventProcessor::create(pack.rules, EnvelopeOptions{}, pack.correlations).value();
+  CorrelationEngine engine(pack.correlations, CorrelationOptions{});
+  const MessageContext context{"bench", std::nullopt, std::nullopt};
+  std::vector<Alert> alerts;
+  std::size_t fired = 0;
+  std::size_t i = 0;
+  const auto handOver = [&] {
+    for (Signal& signal : processor->takeSignals()) engine.add(std::move(signal));
+    fired += engine.advance().size();
+  };
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's loop idiom
+    for (const std::string& message : messages) {
+      alerts.clear();
+      processor->process(message, context, alerts);
+      if (const auto latest = processor->latestEventTime()) engine.observe(0, *latest);
+      if (++i % 1024 == 0) handOver();
+    }
+  }
+  handOver();
+  report(state, messages, processor->counters().events);
+  state.counters["signals_per_event"] =
+      static_cast<double>(engine.counters().signals) / static_cast<double>(processor->counters().events);
+  benchmark::DoNotOptimize(fired);
+}
+BENCHMARK(BM_DetectWithCorrelations)->ArgName("corpus")->Arg(kAudit2rbac)->Arg(kSynthetic);
+
+// Heap bytes per live event_count key (a 403 burst per user: gte 10 in 30 min), at 100k and 1M keys,
+// each key holding one event — the common case of many identities with a single denial.
+void BM_CorrelationMemoryPerKey(benchmark::State& state) {
+  const RulePack pack = loadRulePack({AUDITSTREAM_BUNDLED_RULES_DIR});
+  std::uint32_t burst = 0;
+  for (std::uint32_t i = 0; i < pack.correlations->size(); ++i) {
+    if (pack.correlations->at(i).meta->id == "7a0c1e52-5f7d-4a39-9d41-000000000101") burst = i;
+  }
+  const auto keys = static_cast<std::size_t>(state.range(0));
+  double bytesPerKey = 0;
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's loop idiom
+    const std::size_t before = mallinfo2().uordblks;
+    {
+      CorrelationEngine engine(pack.correlations, CorrelationOptions{.maxKeysPerCorrelation = keys});
+      for (std::size_t i = 0; i < keys; ++i) {
+        Signal signal;
+        signal.correlation = burst;
+        signal.time = EventTime{static_cast<std::int64_t>(i) * 1000};
+        signal.cluster = "prod-eu-1";
+        signal.groupBy = {
+            {"user.username", "system:serviceaccount:team-" + std::to_string(i % 500) + ":app-" + std::to_string(i)}};
+        signal.auditId = "0b4c5e1e-8a9f-4c7d-9e2a-" + std::to_string(100000000000 + i);
+        engine.add(std::move(signal));
+      }
+      engine.finish();
+      bytesPerKey = static_cast<double>(mallinfo2().uordblks - before) / static_cast<double>(keys);
+      state.counters["live_keys"] = static_cast<double>(engine.counters().liveKeys);
+    }
+  }
+  state.counters["bytes_per_key"] = bytesPerKey;
+}
+BENCHMARK(BM_CorrelationMemoryPerKey)->Arg(100000)->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
