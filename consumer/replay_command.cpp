@@ -14,7 +14,7 @@
 
 #include "common/blocking_queue.h"
 #include "config/rule_pack.h"
-#include "engine/correlation_engine.h"
+#include "engine/correlation_shards.h"
 #include "engine/event_processor.h"
 #include "engine/json_document_splitter.h"
 
@@ -38,12 +38,17 @@ struct BatchResult {
 
 // Writes alerts in input order whatever the thread count, folding repeats of an alert id (the
 // stages of one request yield the same alert) so the output is deterministic.
-// Correlations run here too, on the batches in input order, so their alerts do not depend on threads.
+// Correlations run behind this writer, on the batches in input order and sharded by group key over
+// `shards` threads, so their alerts do not depend on the thread count.
 class OrderedAlertWriter {
  public:
-  OrderedAlertWriter(std::FILE* out, std::shared_ptr<const CorrelationSet> correlations) : out_(out) {
+  OrderedAlertWriter(std::FILE* out, std::shared_ptr<const CorrelationSet> correlations, std::size_t shards)
+      : out_(out) {
     if (correlations && correlations->size() > 0) {
-      correlator_ = std::make_unique<CorrelationEngine>(std::move(correlations), CorrelationOptions{});
+      shards_ = std::make_unique<CorrelationShards>(std::move(correlations), CorrelationOptions{}, shards,
+                                                    [this](std::vector<Alert>&& alerts) {
+                                                      for (const Alert& alert : alerts) write(alert);
+                                                    });
     }
   }
 
@@ -52,25 +57,26 @@ class OrderedAlertWriter {
     pending_.emplace(sequence, std::move(result));
     for (auto next = pending_.find(next_); next != pending_.end(); next = pending_.find(next_)) {
       BatchResult& batch = next->second;
-      for (const Alert& alert : batch.alerts) write(alert);
-      if (correlator_) {
-        if (batch.latestEventTime) correlator_->observe(0, *batch.latestEventTime);
-        for (Signal& signal : batch.signals) correlator_->add(std::move(signal));
-        for (const Alert& alert : correlator_->advance()) write(alert);
+      if (shards_) {
+        std::vector<std::pair<std::uint32_t, EventTime>> clocks;
+        if (batch.latestEventTime) clocks.emplace_back(0, *batch.latestEventTime);
+        shards_->submit(std::move(batch.alerts), std::move(clocks), std::move(batch.signals));
+      } else {
+        for (const Alert& alert : batch.alerts) write(alert);
       }
       pending_.erase(next);
       ++next_;
     }
   }
 
-  // End of input: every open window is closed.
+  // End of input: every open window is closed and its alerts written.
   void finish() {
     std::lock_guard lock(mutex_);
-    if (correlator_) {
-      for (const Alert& alert : correlator_->finish()) write(alert);
-    }
+    if (shards_) shards_->finish();
   }
-  const CorrelationEngine* correlator() const { return correlator_.get(); }
+  std::optional<CorrelationCounters> correlationCounters() const {
+    return shards_ ? std::optional<CorrelationCounters>(shards_->counters()) : std::nullopt;
+  }
 
   std::uint64_t written() const { return written_; }
   std::uint64_t duplicates() const { return duplicates_; }
@@ -94,7 +100,7 @@ class OrderedAlertWriter {
   std::FILE* out_;
   std::mutex mutex_;
   std::map<std::size_t, BatchResult> pending_;
-  std::unique_ptr<CorrelationEngine> correlator_;
+  std::unique_ptr<CorrelationShards> shards_;  // last: its threads call write() until finish()
   std::size_t next_ = 0;
   std::unordered_set<std::string> seen_;
   std::uint64_t written_ = 0;
@@ -186,7 +192,7 @@ int runReplay(const CommandLine& command, std::FILE* out) {
                     stdinOnly ? 0 : totalBytes);
 
   const auto started = std::chrono::steady_clock::now();
-  OrderedAlertWriter writer(out, pack.correlations);
+  OrderedAlertWriter writer(out, pack.correlations, command.threads);
   BlockingQueue<Batch> queue(command.threads * 4);
   std::vector<std::unique_ptr<EventProcessor>> processors;
   for (unsigned i = 0; i < command.threads; ++i) {
@@ -267,8 +273,8 @@ int runReplay(const CommandLine& command, std::FILE* out) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!command.quiet) {
     printSummary(total, writer, seconds, command.threads);
-    if (const CorrelationEngine* correlator = writer.correlator()) {
-      const CorrelationCounters& c = correlator->counters();
+    if (const std::optional<CorrelationCounters> counters = writer.correlationCounters()) {
+      const CorrelationCounters& c = *counters;
       std::fprintf(stderr,
                    "replay: correlations: %llu signals, %llu fired, %llu suppressed, %llu duplicate stages, %llu late, "
                    "%llu evictions\n",

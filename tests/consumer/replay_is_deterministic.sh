@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# replay gives byte-identical alerts with 1 and 2 threads over the same input (ordered output, ids
-# derived from the events only). Usage: replay_is_deterministic.sh AUDITSTREAM RULES INPUT
+# replay gives byte-identical alerts with 1, 2 and 3 threads over the same input (ordered output,
+# correlation shards merged in batch order, ids derived from the events only).
+# Usage: replay_is_deterministic.sh AUDITSTREAM RULES INPUT...
 set -euo pipefail
-binary=$1 rules=$2 input=$3
-one=$(mktemp) two=$(mktemp)
-trap 'rm -f "$one" "$two"' EXIT
-"$binary" replay --quiet --rules "$rules" --threads 1 "$input" "$input" >"$one"
-"$binary" replay --quiet --rules "$rules" --threads 2 "$input" "$input" >"$two"
-[[ -s $one ]] || { echo "no alerts at all from $input" >&2; exit 1; }
-cmp "$one" "$two"
-echo "identical: $(wc -l <"$one") alerts"
+binary=$1 rules=$2
+shift 2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for threads in 1 2 3; do
+  "$binary" replay --quiet --rules "$rules" --threads "$threads" "$@" >"$work/$threads"
+done
+[[ -s $work/1 ]] || { echo "no alerts at all from $*" >&2; exit 1; }
+cmp "$work/1" "$work/2"
+cmp "$work/1" "$work/3"
+echo "identical: $(wc -l <"$work/1") alerts"
