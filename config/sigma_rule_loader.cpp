@@ -232,6 +232,10 @@ class DocumentReader {
       } else if (key == "suppress") {
         ASSIGN_OR_RETURN(std::int64_t suppress, duration(value, "suppress"));
         spec.suppressNanos = suppress;
+      } else if (key == "max_keys") {
+        ASSIGN_OR_RETURN(std::uint64_t keys, bound(value));
+        if (keys == 0) return file_.errorAt(value, "max_keys must be at least 1");
+        spec.maxKeys = static_cast<std::size_t>(keys);
       } else if (key == "field") {
         ASSIGN_OR_RETURN(spec.valueFields, stringList(value, "field"));
       } else if (key == "generate") {

@@ -106,7 +106,8 @@ struct CorrelationEngine::State {
       correlation.keys.splice(correlation.keys.begin(), correlation.keys, found->second);
       return correlation.keys.front();
     }
-    if (correlation.keys.size() >= options.maxKeysPerCorrelation) {
+    const std::size_t cap = set->at(index).spec.maxKeys.value_or(options.maxKeysPerCorrelation);
+    if (correlation.keys.size() >= cap) {
       correlation.index.erase(*correlation.keys.back().key);
       correlation.keys.pop_back();
       ++counters.evictions;

@@ -40,6 +40,7 @@ struct CorrelationSpec {
   bool generate = false;                      // also alert on the referenced rules on their own
   std::int64_t learningNanos = 0;             // first_seen: no alerts until this long after the first event
   std::optional<std::int64_t> suppressNanos;  // re-fire suppression per group key; default: timespan
+  std::optional<std::size_t> maxKeys;         // live-key cap for this rule; default: the engine's
   SourceLocation where;
 };
 

@@ -180,6 +180,16 @@ TEST_F(Correlations, KeysAreCappedLeastRecentlySeenFirst) {
   EXPECT_EQ(engine_->counters().liveKeys, 2U);
 }
 
+TEST_F(Correlations, ARuleCanSetItsOwnKeyCap) {
+  load(
+      "title: capped\nid: corr\ncorrelation: {type: event_count, rules: [base], group-by: [user.username], "
+      "timespan: 60s, condition: {gte: 3}, max_keys: 1}\n");
+  signal(0, "a", "1");
+  signal(1, "b", "2");
+  advance(100);
+  EXPECT_EQ(engine_->counters().evictions, 1U);
+}
+
 TEST_F(Correlations, ChainedCorrelationsFeedOnFires) {
   load(
       "title: inner\nid: inner\nname: inner\ncorrelation: {type: event_count, rules: [base], "
