@@ -81,7 +81,8 @@ struct CorrelationEngine::State {
   CorrelationOptions options;
   CorrelationCounters counters;
   std::vector<CorrelationState> correlations;
-  std::vector<std::int64_t> partitionClock;  // latest event time per partition
+  std::vector<std::int64_t> partitionClock;           // latest event time per partition
+  std::vector<Clock::MonotonicTime> partitionActive;  // when each partition last saw an event
   std::vector<std::uint64_t> partitionSequence;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending;
   std::vector<Signal> slots;
@@ -91,11 +92,24 @@ struct CorrelationEngine::State {
   std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
   std::vector<Alert> fired;
 
-  std::int64_t computeWatermark() const {
-    if (partitionClock.empty()) return std::numeric_limits<std::int64_t>::min();
-    const std::int64_t slowest = *std::min_element(partitionClock.begin(), partitionClock.end());
-    if (slowest == kEndOfTime) return kEndOfTime;
-    return slowest - options.allowedLatenessNanos;
+  std::int64_t computeWatermark() {
+    std::optional<std::int64_t> slowest;
+    std::size_t idle = 0;
+    const auto now = options.clock != nullptr ? options.clock->monotonicNow() : Clock::MonotonicTime{};
+    for (std::size_t p = 0; p < partitionClock.size(); ++p) {
+      if (options.clock != nullptr && now - partitionActive[p] > options.idleTimeout) {
+        ++idle;  // idle: does not hold the others back
+        continue;
+      }
+      slowest = std::min(slowest.value_or(partitionClock[p]), partitionClock[p]);
+    }
+    counters.idlePartitions = idle;
+    if (!slowest) {  // every partition idle: the fastest clock rules
+      if (partitionClock.empty()) return std::numeric_limits<std::int64_t>::min();
+      slowest = *std::max_element(partitionClock.begin(), partitionClock.end());
+    }
+    if (*slowest == kEndOfTime) return kEndOfTime;
+    return *slowest - options.allowedLatenessNanos;
   }
 
   KeyState& keyFor(std::uint32_t index, const Signal& signal) {
@@ -388,9 +402,11 @@ void CorrelationEngine::observe(std::uint32_t partition, EventTime time) {
   if (state_->partitionClock.size() <= partition) {
     state_->partitionClock.resize(partition + 1, std::numeric_limits<std::int64_t>::min());
     state_->partitionSequence.resize(partition + 1, 0);
+    state_->partitionActive.resize(partition + 1);
   }
   std::int64_t& clock = state_->partitionClock[partition];
   clock = std::max(clock, time.nanosSinceEpoch);
+  if (state_->options.clock != nullptr) state_->partitionActive[partition] = state_->options.clock->monotonicNow();
 }
 
 void CorrelationEngine::add(Signal signal) {

@@ -11,10 +11,12 @@
 // Owned by one thread (one shard); not thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "common/clock.h"
 #include "engine/alert.h"
 #include "engine/correlation_set.h"
 #include "engine/signal.h"
@@ -24,6 +26,10 @@ namespace auditstream {
 struct CorrelationOptions {
   std::int64_t allowedLatenessNanos = 5'000'000'000;
   std::size_t maxKeysPerCorrelation = 100'000;
+  // Idle detection: a partition without events for `idleTimeout` of (monotonic) clock time no longer
+  // holds the watermark back, until it sees an event again. Off without a clock (replay, tests).
+  const Clock* clock = nullptr;
+  std::chrono::nanoseconds idleTimeout = std::chrono::seconds(30);
 };
 
 struct CorrelationCounters {
@@ -32,6 +38,7 @@ struct CorrelationCounters {
   std::uint64_t duplicates = 0;  // the same auditID again in a window (another stage of one request)
   std::uint64_t evictions = 0;   // keys dropped by the per-correlation cap
   std::uint64_t fired = 0;
+  std::size_t idlePartitions = 0;
   std::uint64_t suppressed = 0;  // condition held again within the suppression period
   std::size_t liveKeys = 0;
 };

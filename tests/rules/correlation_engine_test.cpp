@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/manual_clock.h"
 #include "config/sigma_rule_loader.h"
 
 namespace auditstream {
@@ -91,6 +92,21 @@ TEST_F(Correlations, SignalsWaitForTheWatermarkAndLateOnesAreCounted) {
   EXPECT_EQ(advance(7.5).size(), 1U);
   signal(0.5, "v", "late");  // older than the watermark (2.5 s)
   EXPECT_EQ(engine_->counters().late, 1U);
+}
+
+TEST_F(Correlations, AnIdlePartitionStopsHoldingTheWatermarkBack) {
+  ManualClock clock;
+  load(kCount3In60, CorrelationOptions{
+                        .allowedLatenessNanos = 5 * kSecond, .clock = &clock, .idleTimeout = std::chrono::seconds(30)});
+  engine_->observe(1, EventTime{0});  // partition 1 is assigned but quiet
+  signal(10, "u", "a1");
+  signal(11, "u", "a2");
+  signal(12, "u", "a3");
+  EXPECT_TRUE(advance(100).empty());  // held back by partition 1's clock (0 s)
+  clock.advance(std::chrono::seconds(31));
+  engine_->observe(0, EventTime{100 * kSecond});  // partition 0 stays active
+  EXPECT_EQ(engine_->advance().size(), 1U);
+  EXPECT_EQ(engine_->counters().idlePartitions, 1U);
 }
 
 TEST_F(Correlations, LessThanIsDecidedWhenTheWindowCloses) {
