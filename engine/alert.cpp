@@ -89,6 +89,7 @@ std::string alertToJson(const Alert& alert) {
     appendJsonString(out, value);
   }
   out += "},\"count\":" + std::to_string(alert.count);
+  if (alert.folded > 0) out += ",\"folded\":" + std::to_string(alert.folded);
   out += ",\"first_event_time\":\"" + formatRfc3339Nanos(alert.firstEventTime) + "\"";
   out += ",\"last_event_time\":\"" + formatRfc3339Nanos(alert.lastEventTime) + "\"";
   const AlertEvidence& evidence = alert.evidence;

@@ -51,6 +51,7 @@ struct Alert {
   EventTime lastEventTime;
   AlertEvidence evidence;
   std::optional<AlertProvenance> provenance;
+  std::uint64_t folded = 0;  // alerts of the same rule and group key throttled into this one (sinks/)
 };
 
 // 32 hex digits derived from the parts; stable across runs, machines and versions.

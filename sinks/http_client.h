@@ -18,12 +18,21 @@ using CURL = void;  // libcurl's handle type, without including curl.h here
 
 namespace auditstream {
 
+// TLS settings for https:// URLs (defaults: the system CA store, peer and host verified).
+struct TlsOptions {
+  std::string caFile;    // PEM bundle to trust instead of the system store
+  std::string certFile;  // client certificate (mutual TLS)
+  std::string keyFile;   // its private key
+  bool insecureSkipVerify = false;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
   std::string body;
   std::vector<std::string> headers;  // "Name: value"
   std::chrono::milliseconds timeout{5000};
+  const TlsOptions* tls = nullptr;
 };
 
 struct HttpResponse {
