@@ -3,8 +3,8 @@
 #include <charconv>
 #include <curl/curl.h>
 
-#include "consumer/kafka_client.h"
 #include "engine/library_versions.h"
+#include "sinks/kafka_client.h"
 
 #ifndef AUDITSTREAM_VERSION
 #error "AUDITSTREAM_VERSION must be defined by the build"

@@ -5,8 +5,8 @@
 #include <map>
 #include <set>
 
-#include "consumer/kafka_admin.h"
-#include "consumer/kafka_client.h"
+#include "sinks/kafka_admin.h"
+#include "sinks/kafka_client.h"
 #include "tests/integration/kafka_test_consumer.h"
 #include "tests/support/integration_servers.h"
 

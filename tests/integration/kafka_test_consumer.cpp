@@ -1,6 +1,6 @@
 #include "tests/integration/kafka_test_consumer.h"
 
-#include "consumer/kafka_client.h"
+#include "sinks/kafka_client.h"
 
 namespace auditstream::testing {
 
@@ -65,6 +65,16 @@ std::optional<ReceivedMessage> TestGroupConsumer::pollOnce(std::chrono::millisec
   received.offset = message->offset;
   received.key.assign(static_cast<const char*>(message->key), message->key_len);
   received.value.assign(static_cast<const char*>(message->payload), message->len);
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      received.headers[name] = std::string(static_cast<const char*>(value), size);
+    }
+  }
 
   KafkaPartitionListPtr processed(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(processed.get(), rd_kafka_topic_name(message->rkt), message->partition)->offset =

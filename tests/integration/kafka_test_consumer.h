@@ -6,13 +6,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
-#include "consumer/kafka_handles.h"
+#include "sinks/kafka_handles.h"
 
 namespace auditstream::testing {
 
@@ -21,6 +22,7 @@ struct ReceivedMessage {
   std::int64_t offset = 0;
   std::string key;
   std::string value;
+  std::map<std::string, std::string> headers;
 };
 
 class TestGroupConsumer {

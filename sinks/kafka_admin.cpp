@@ -1,9 +1,9 @@
-#include "consumer/kafka_admin.h"
+#include "sinks/kafka_admin.h"
 
 #include <librdkafka/rdkafka_mock.h>
 
 #include "common/result.h"
-#include "consumer/kafka_client.h"
+#include "sinks/kafka_client.h"
 
 namespace auditstream {
 namespace {

@@ -1,8 +1,8 @@
-#include "consumer/kafka_client.h"
+#include "sinks/kafka_client.h"
 
 #include <gtest/gtest.h>
 
-#include "consumer/kafka_admin.h"
+#include "sinks/kafka_admin.h"
 
 namespace auditstream {
 namespace {

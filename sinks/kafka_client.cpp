@@ -1,4 +1,4 @@
-#include "consumer/kafka_client.h"
+#include "sinks/kafka_client.h"
 
 namespace auditstream {
 

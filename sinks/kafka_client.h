@@ -7,7 +7,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "consumer/kafka_handles.h"
+#include "sinks/kafka_handles.h"
 
 namespace auditstream {
 

@@ -1,0 +1,161 @@
+#include "sinks/kafka_alert_sink.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <thread>
+
+namespace auditstream {
+namespace {
+
+// What the delivery-report callback needs: the ack and the sink's counters.
+struct InFlight {
+  AckCallback ack;
+};
+
+}  // namespace
+
+struct KafkaAlertSink::State {
+  KafkaAlertSinkOptions options;
+  KafkaAlertSinkStats stats;
+  KafkaClientPtr producer;
+  std::mutex mutex;
+  std::condition_variable settled;
+  std::uint64_t outstanding = 0;
+  std::atomic<bool> stopping{false};
+  std::thread poller;  // last: polls until stopping, then the destructor flushes
+
+  void countError(const char* name) {
+    std::lock_guard lock(stats.errorsMutex);
+    ++stats.errors[name];
+  }
+
+  void onDelivery(const rd_kafka_message_t* message) {
+    auto* inFlight = static_cast<InFlight*>(message->_private);
+    Delivery delivery;
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++stats.delivered;
+    } else {
+      ++stats.failed;
+      countError(rd_kafka_err2name(message->err));
+      delivery = {DeliveryOutcome::kFailed, std::string("kafka: ") + rd_kafka_err2str(message->err)};
+      std::fprintf(stderr, "kafka alert sink: delivery failed: %s\n", rd_kafka_err2str(message->err));
+    }
+    inFlight->ack(delivery);
+    delete inFlight;  // NOLINT(cppcoreguidelines-owning-memory): owned by librdkafka's opaque until here
+    std::lock_guard lock(mutex);
+    --outstanding;
+    if (outstanding == 0) settled.notify_all();
+  }
+
+  static void deliveryReport(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
+    static_cast<State*>(opaque)->onDelivery(message);
+  }
+
+  static void errorCallback(rd_kafka_t* rk, int error, const char* reason, void* opaque) {
+    auto* state = static_cast<State*>(opaque);
+    const auto code = static_cast<rd_kafka_resp_err_t>(error);
+    state->countError(rd_kafka_err2name(code));
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+      char fatal[512];
+      rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+      std::fprintf(stderr, "kafka alert sink: fatal producer error: %s\n", fatal);
+    } else {
+      // Transient (broker down, transport): librdkafka retries; alerts wait in its queue.
+      std::fprintf(stderr, "kafka alert sink: %s: %s\n", rd_kafka_err2name(code), reason);
+    }
+  }
+};
+
+std::string alertKafkaKey(const Alert& alert) {
+  std::string key = alert.cluster + "/" + alert.rule->id;
+  for (const auto& [field, value] : alert.groupBy) (key += '/') += value;
+  return key;
+}
+
+Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::create(KafkaAlertSinkOptions options) {
+  KafkaProperties properties = {
+      {"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "20"}, {"compression.type", "lz4"}};
+  for (const auto& [key, value] : options.properties) properties[key] = value;
+  if (properties["acks"] != "all" && properties["acks"] != "-1") {
+    return invalidArgument("kafka alert sink: acks must be all: the alerts topic is the durable record");
+  }
+  ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
+  auto state = std::make_unique<State>();
+  rd_kafka_conf_set_opaque(conf.get(), state.get());
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &State::deliveryReport);
+  rd_kafka_conf_set_error_cb(conf.get(), &State::errorCallback);
+  ASSIGN_OR_RETURN(state->producer, makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  state->options = std::move(options);
+  State* raw = state.get();
+  state->poller = std::thread([raw] {
+    while (!raw->stopping.load()) rd_kafka_poll(raw->producer.get(), 100);
+  });
+  return std::unique_ptr<KafkaAlertSink>(new KafkaAlertSink(std::move(state)));
+}
+
+KafkaAlertSink::KafkaAlertSink(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+KafkaAlertSink::~KafkaAlertSink() {
+  // Destruction order: stop polling, give in-flight alerts a bounded chance, then the producer goes.
+  state_->stopping = true;
+  if (state_->poller.joinable()) state_->poller.join();
+  rd_kafka_flush(state_->producer.get(), 10'000);
+}
+
+void KafkaAlertSink::submit(std::shared_ptr<const Alert> alert, AckCallback ack) {
+  State& state = *state_;
+  ++state.stats.submitted;
+  const std::string key = alertKafkaKey(*alert);
+  const std::string value = alertToJson(*alert);
+  const std::string& rule = alert->rule->id;
+  const std::string& severity = alert->rule->level;
+  auto* inFlight = new InFlight{std::move(ack)};  // NOLINT(cppcoreguidelines-owning-memory): see onDelivery
+  {
+    std::lock_guard lock(state.mutex);
+    ++state.outstanding;
+  }
+  rd_kafka_vu_t fields[8] = {};
+  fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  fields[0].u.cstr = state.options.topic.c_str();
+  fields[1].vtype = RD_KAFKA_VTYPE_KEY;
+  fields[1].u.mem = {const_cast<char*>(key.data()), key.size()};
+  fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
+  fields[2].u.mem = {const_cast<char*>(value.data()), value.size()};
+  fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  fields[3].u.i = RD_KAFKA_MSG_F_COPY;
+  fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  fields[4].u.ptr = inFlight;
+  fields[5].vtype = RD_KAFKA_VTYPE_HEADER;
+  fields[5].u.header = {"rule_id", rule.data(), static_cast<ssize_t>(rule.size())};
+  fields[6].vtype = RD_KAFKA_VTYPE_HEADER;
+  fields[6].u.header = {"severity", severity.data(), static_cast<ssize_t>(severity.size())};
+  fields[7].vtype = RD_KAFKA_VTYPE_HEADER;
+  fields[7].u.header = {"cluster", alert->cluster.data(), static_cast<ssize_t>(alert->cluster.size())};
+  while (true) {
+    KafkaErrorPtr error(rd_kafka_produceva(state.producer.get(), fields, 8));
+    if (!error) return;
+    const rd_kafka_resp_err_t code = rd_kafka_error_code(error.get());
+    if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // Back-pressure, never a drop: wait for delivery reports to make room.
+      ++state.stats.queueFullWaits;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
+    state.countError(rd_kafka_err2name(code));
+    ++state.stats.failed;
+    inFlight->ack({DeliveryOutcome::kFailed, std::string("kafka produce: ") + rd_kafka_error_string(error.get())});
+    delete inFlight;  // NOLINT(cppcoreguidelines-owning-memory): librdkafka did not take it
+    std::lock_guard lock(state.mutex);
+    if (--state.outstanding == 0) state.settled.notify_all();
+    return;
+  }
+}
+
+bool KafkaAlertSink::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(state_->mutex);
+  return state_->settled.wait_for(lock, timeout, [&] { return state_->outstanding == 0; });
+}
+
+KafkaAlertSinkStats& KafkaAlertSink::stats() { return state_->stats; }
+
+}  // namespace auditstream
