@@ -1,0 +1,122 @@
+#include "sinks/alert_router.h"
+
+#include <algorithm>
+#include <array>
+
+namespace auditstream {
+namespace {
+
+constexpr std::uint64_t kPruneEvery = 4096;
+
+// The router's ack, shared by the durable sinks an alert went to; fires when the last one answers.
+struct Fanout {
+  std::atomic<int> remaining{0};
+  std::atomic<bool> failed{false};
+  std::string detail;  // first failure, written before `failed` is set
+  AckCallback ack;
+};
+
+}  // namespace
+
+int levelRank(std::string_view level) {
+  static constexpr std::array<std::string_view, 5> kLevels = {"informational", "low", "medium", "high", "critical"};
+  const auto found = std::find(kLevels.begin(), kLevels.end(), level);
+  return found == kLevels.end() ? -1 : static_cast<int>(found - kLevels.begin());
+}
+
+Result<std::unique_ptr<AlertRouter>> AlertRouter::create(std::vector<std::shared_ptr<AlertSink>> sinks,
+                                                         std::vector<AlertRoute> routes) {
+  auto router = std::unique_ptr<AlertRouter>(new AlertRouter());
+  if (routes.empty()) {
+    for (const auto& sink : sinks) routes.push_back({std::string(sink->name()), {}, "informational", {}});
+  }
+  for (AlertRoute& route : routes) {
+    const auto sink = std::find_if(sinks.begin(), sinks.end(), [&](const auto& s) { return s->name() == route.sink; });
+    if (sink == sinks.end()) return invalidArgument("route names sink '" + route.sink + "', which is not configured");
+    const int rank = levelRank(route.minLevel);
+    if (rank < 0) return invalidArgument("route level '" + route.minLevel + "' is not a Sigma level");
+    router->routes_.push_back({std::move(route), *sink, rank, {}});
+  }
+  router->sinks_ = std::move(sinks);
+  return router;
+}
+
+void AlertRouter::route(Alert alert, AckCallback ack) {
+  ++stats_.routed;
+  const std::int64_t time = alert.lastEventTime.nanosSinceEpoch;
+  std::string throttleKey = alert.rule->id + '\x1f' + alert.cluster;
+  for (const auto& [field, value] : alert.groupBy) (throttleKey += '\x1f') += value;
+  const int rank = levelRank(alert.rule->level);
+
+  auto fanout = std::make_shared<Fanout>();
+  fanout->ack = std::move(ack);
+  std::vector<std::pair<AlertSink*, std::shared_ptr<const Alert>>> deliveries;
+  const auto shared = std::make_shared<const Alert>(std::move(alert));
+  bool matched = false;
+  for (CompiledRoute& route : routes_) {
+    if (rank < route.minLevel) continue;
+    if (!route.route.rules.empty() &&
+        std::find(route.route.rules.begin(), route.route.rules.end(), shared->rule->id) == route.route.rules.end()) {
+      continue;
+    }
+    matched = true;
+    std::shared_ptr<const Alert> forSink = shared;
+    if (route.route.throttle.count() > 0) {
+      Throttle& throttle = route.throttles[throttleKey];
+      if (time < throttle.openUntil) {
+        ++throttle.folded;
+        ++stats_.throttled;
+        continue;
+      }
+      if (throttle.folded > 0) {
+        auto copy = std::make_shared<Alert>(*shared);
+        copy->folded = throttle.folded;
+        forSink = std::move(copy);
+      }
+      throttle = {time + route.route.throttle.count(), 0};
+    }
+    deliveries.emplace_back(route.sink.get(), std::move(forSink));
+  }
+  if (!matched) ++stats_.unrouted;
+  if (++sincePrune_ >= kPruneEvery) {  // bounded state: forget windows that have closed
+    sincePrune_ = 0;
+    for (CompiledRoute& route : routes_) {
+      std::erase_if(route.throttles, [&](const auto& entry) { return entry.second.openUntil < time; });
+    }
+  }
+  int durable = 0;
+  for (const auto& [sink, forSink] : deliveries) durable += sink->durable() ? 1 : 0;
+  fanout->remaining = durable + 1;  // +1 until every submit below has been made
+  const auto settle = [this](const std::shared_ptr<Fanout>& state) {
+    if (--state->remaining != 0) return;
+    if (state->failed) ++stats_.failed;
+    state->ack(state->failed ? Delivery{DeliveryOutcome::kFailed, state->detail} : Delivery{});
+  };
+  for (auto& [sink, forSink] : deliveries) {
+    ++stats_.submitted;
+    if (!sink->durable()) {
+      sink->submit(std::move(forSink), [](const Delivery&) {});
+      continue;
+    }
+    sink->submit(std::move(forSink), [fanout, settle](const Delivery& delivery) {
+      if (delivery.outcome != DeliveryOutcome::kDelivered && !fanout->failed.exchange(true)) {
+        fanout->detail = delivery.detail;
+      }
+      settle(fanout);
+    });
+  }
+  settle(fanout);
+}
+
+bool AlertRouter::flush(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool all = true;
+  for (const auto& sink : sinks_) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    all = sink->flush(std::max(left, std::chrono::milliseconds(0))) && all;
+  }
+  return all;
+}
+
+}  // namespace auditstream

@@ -1,0 +1,71 @@
+// AlertRouter: fans each alert out to the sinks whose route matches it (rule ids, minimum level), with
+// throttling per route, rule, cluster and group key — so an exec storm pages once per window instead of
+// 10,000 times. Throttled alerts are counted and the next alert that passes carries how many were folded
+// into it (`folded`). The router's ack fires once every durable sink the alert went to has confirmed
+// (failed if any durable sink failed); best-effort sinks never hold it back.
+//
+// route() is called by one thread (the pipeline's alert stage); acks come from the sinks' threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "sinks/alert_sink.h"
+
+namespace auditstream {
+
+struct AlertRoute {
+  std::string sink;                        // AlertSink::name()
+  std::vector<std::string> rules;          // rule ids; empty: every rule
+  std::string minLevel = "informational";  // informational < low < medium < high < critical
+  std::chrono::nanoseconds throttle{0};    // event time between alerts of one rule + group key; 0: off
+};
+
+struct AlertRouterStats {
+  std::atomic<std::uint64_t> routed{0};     // alerts in
+  std::atomic<std::uint64_t> submitted{0};  // alert × sink handed over
+  std::atomic<std::uint64_t> throttled{0};  // alert × sink folded into a later alert
+  std::atomic<std::uint64_t> unrouted{0};   // alerts no route took
+  std::atomic<std::uint64_t> failed{0};     // alerts a durable sink failed
+};
+
+class AlertRouter {
+ public:
+  // Errors: invalidArgument for a route naming an unknown sink or level. No routes: every sink gets
+  // every alert, unthrottled.
+  static Result<std::unique_ptr<AlertRouter>> create(std::vector<std::shared_ptr<AlertSink>> sinks,
+                                                     std::vector<AlertRoute> routes);
+
+  void route(Alert alert, AckCallback ack);
+  // Flushes every sink; true when all acked within `timeout`.
+  bool flush(std::chrono::milliseconds timeout);
+  const AlertRouterStats& stats() const { return stats_; }
+
+ private:
+  struct Throttle {
+    std::int64_t openUntil = 0;  // event time (ns) until which alerts of the key are folded
+    std::uint64_t folded = 0;
+  };
+  struct CompiledRoute {
+    AlertRoute route;
+    std::shared_ptr<AlertSink> sink;
+    int minLevel = 0;
+    std::unordered_map<std::string, Throttle> throttles;
+  };
+  AlertRouter() = default;
+
+  std::vector<std::shared_ptr<AlertSink>> sinks_;
+  std::vector<CompiledRoute> routes_;
+  AlertRouterStats stats_;
+  std::uint64_t sincePrune_ = 0;
+};
+
+// 0 (informational) to 4 (critical); -1 for an unknown level.
+int levelRank(std::string_view level);
+
+}  // namespace auditstream

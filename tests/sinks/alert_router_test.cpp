@@ -1,0 +1,98 @@
+#include "sinks/alert_router.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/sinks/fake_sink.h"
+
+namespace auditstream {
+namespace {
+
+using testing::FakeSink;
+constexpr std::int64_t kMinute = 60'000'000'000;
+
+Alert alertOf(std::string rule, std::string level, std::string user, std::int64_t minute) {
+  auto meta = std::make_shared<RuleMetadata>();
+  meta->id = std::move(rule);
+  meta->title = meta->id;
+  meta->level = std::move(level);
+  Alert alert;
+  alert.id = meta->id + user + std::to_string(minute);
+  alert.rule = meta;
+  alert.cluster = "c1";
+  alert.groupBy = {{"user.username", std::move(user)}};
+  alert.firstEventTime = alert.lastEventTime = EventTime{minute * kMinute};
+  return alert;
+}
+
+struct AckLog {
+  std::vector<DeliveryOutcome> outcomes;
+  AckCallback callback() {
+    return [this](const Delivery& delivery) { outcomes.push_back(delivery.outcome); };
+  }
+};
+
+TEST(AlertRouter, TheAckWaitsForEveryDurableSinkButNotForBestEffortOnes) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  auto pager = std::make_shared<FakeSink>("alertmanager", false);
+  auto router = AlertRouter::create({kafka, pager}, {}).value();
+  kafka->cork();
+  pager->cork();
+  AckLog acks;
+  router->route(alertOf("r", "high", "u", 0), acks.callback());
+  EXPECT_TRUE(acks.outcomes.empty());
+  kafka->uncork();
+  ASSERT_EQ(acks.outcomes.size(), 1U);  // the best-effort pager is still corked
+  EXPECT_EQ(acks.outcomes[0], DeliveryOutcome::kDelivered);
+  EXPECT_EQ(pager->alerts().size(), 1U);
+}
+
+TEST(AlertRouter, ADurableFailureFailsTheAck) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  kafka->failWith({DeliveryOutcome::kFailed, "broker gone"});
+  auto router = AlertRouter::create({kafka}, {}).value();
+  AckLog acks;
+  router->route(alertOf("r", "high", "u", 0), acks.callback());
+  ASSERT_EQ(acks.outcomes.size(), 1U);
+  EXPECT_EQ(acks.outcomes[0], DeliveryOutcome::kFailed);
+  EXPECT_EQ(router->stats().failed.load(), 1U);
+}
+
+TEST(AlertRouter, RoutesByRuleAndLevel) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  auto pager = std::make_shared<FakeSink>("alertmanager", false);
+  auto router = AlertRouter::create({kafka, pager}, {{"kafka", {}, "informational", {}},
+                                                     {"alertmanager", {}, "high", {}},
+                                                     {"alertmanager", {"special"}, "low", {}}})
+                    .value();
+  AckLog acks;
+  router->route(alertOf("r", "medium", "u", 0), acks.callback());
+  router->route(alertOf("r", "critical", "u", 1), acks.callback());
+  router->route(alertOf("special", "low", "u", 2), acks.callback());
+  EXPECT_EQ(kafka->alerts().size(), 3U);
+  EXPECT_EQ(pager->alerts().size(), 2U);
+  EXPECT_EQ(acks.outcomes.size(), 3U);
+  EXPECT_FALSE(AlertRouter::create({kafka}, {{"nope", {}, "low", {}}}));
+}
+
+TEST(AlertRouter, AStormPagesOncePerWindowAndTheNextAlertCarriesTheFoldedCount) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  auto pager = std::make_shared<FakeSink>("alertmanager", false);
+  auto router = AlertRouter::create({kafka, pager}, {{"kafka", {}, "informational", {}},
+                                                     {"alertmanager", {}, "informational", std::chrono::minutes(10)}})
+                    .value();
+  AckLog acks;
+  for (int i = 0; i < 1000; ++i) router->route(alertOf("exec", "high", "mallory", i % 9), acks.callback());
+  router->route(alertOf("exec", "high", "bob", 1), acks.callback());       // another group key
+  router->route(alertOf("exec", "high", "mallory", 10), acks.callback());  // the window has passed
+  EXPECT_EQ(kafka->alerts().size(), 1002U);                                // the durable record keeps everything
+  const auto paged = pager->alerts();
+  ASSERT_EQ(paged.size(), 3U);
+  EXPECT_EQ(paged[0]->folded, 0U);
+  EXPECT_EQ(paged[2]->groupBy[0].second, "mallory");
+  EXPECT_EQ(paged[2]->folded, 999U);
+  EXPECT_EQ(router->stats().throttled.load(), 999U);
+  EXPECT_EQ(acks.outcomes.size(), 1002U);
+}
+
+}  // namespace
+}  // namespace auditstream
