@@ -2,7 +2,7 @@
 # The project's one entry point for people and CI. Every command first installs what is missing on a
 # Debian 12 machine (apt packages, the pinned Kafka broker jars) and is a fast no-op when all is there.
 #
-#   ./dev.sh run [ARGS]     build (release) and run auditstream; with no ARGS: --help (the demo later)
+#   ./dev.sh run [ARGS]     build (release) and run auditstream; with no ARGS: the demo (Ctrl-C stops)
 #   ./dev.sh test           build (debug: ASan + UBSan) and run the whole test suite, integration included,
 #                           after a 30-second libFuzzer smoke per fuzz target
 #   ./dev.sh setup          only install what is missing
@@ -66,7 +66,7 @@ case ${1:-} in
     shift
     setup
     timed "build (release)" build release >&2
-    (( $# > 0 )) || set -- --help   # becomes `demo` when the demo lands
+    (( $# > 0 )) || set -- demo   # the embedded default: mock Kafka, generated traffic, attacks, alerts
     exec build/release/consumer/auditstream "$@" ;;
   test)
     setup

@@ -10,7 +10,7 @@
 
 namespace auditstream {
 
-enum class Command { kHelp, kVersion, kReplay, kValidate };
+enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo };
 
 struct CommandLine {
   Command command = Command::kHelp;
@@ -19,6 +19,9 @@ struct CommandLine {
   unsigned threads = 1;               // replay: --threads
   std::string cluster = "default";    // replay: --cluster, the cluster name on alerts
   bool quiet = false;                 // replay: --quiet, no summary
+  double durationSeconds = 0;         // demo: --duration (0: until Ctrl-C)
+  unsigned clusters = 3;              // demo: --clusters
+  double rate = 300;                  // demo: --rate, background events per second
 };
 
 // argv without the program name. Errors are invalidArgument with a one-line reason.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "consumer/command_line.h"
+#include "consumer/demo_command.h"
 #include "consumer/replay_command.h"
 #include "consumer/validate_command.h"
 #include "engine/library_versions.h"
@@ -31,6 +32,7 @@ int runCommand(const std::vector<std::string_view>& args) {
     }
     case Command::kReplay: return runReplay(*parsed, stdout);
     case Command::kValidate: return runValidate(*parsed, stdout);
+    case Command::kDemo: return runDemo(*parsed);
   }
   return 0;
 }
