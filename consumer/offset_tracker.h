@@ -1,0 +1,57 @@
+// OffsetTracker: which offsets may be committed. A message's offset is "done" only when all its effects
+// are (alerts acknowledged by the durable sinks, signals applied); effects finish out of order, so per
+// partition the committable offset is one past the highest offset below which everything is done
+// (ARCHITECTURE.md: an offset advances only after its effects are acknowledged; STYLE.md #9).
+//
+// Owned by the consumer thread; done() may arrive from sink threads through that thread (not locked).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace auditstream {
+
+class PartitionOffsets {
+ public:
+  // A message was handed to the pipeline. Offsets arrive in increasing order (a partition's order).
+  void started(std::int64_t offset);
+  // Its effects are done. Unknown offsets (already committed, or after a revoke) are ignored.
+  void done(std::int64_t offset);
+  // The offset to commit (next to consume) if it moved since the last call to committed().
+  std::optional<std::int64_t> committable() const;
+  void committed(std::int64_t offset) { lastCommitted_ = offset; }
+  std::size_t inFlight() const { return pending_.size(); }
+
+ private:
+  struct Entry {
+    std::int64_t offset;
+    bool done;
+  };
+  std::deque<Entry> pending_;             // started and not yet below the contiguous-done line
+  std::optional<std::int64_t> doneUpTo_;  // one past the last offset of the contiguous done prefix
+  std::optional<std::int64_t> lastCommitted_;
+};
+
+class OffsetTracker {
+ public:
+  using Key = std::pair<std::string, std::int32_t>;  // topic, partition
+
+  void started(const Key& partition, std::int64_t offset) { partitions_[partition].started(offset); }
+  void done(const Key& partition, std::int64_t offset);
+  // Forgets a partition (revoked: its new owner resumes from the last commit).
+  void revoke(const Key& partition) { partitions_.erase(partition); }
+  // Every partition whose committable offset moved: (partition, offset to commit).
+  std::vector<std::pair<Key, std::int64_t>> committable() const;
+  void committed(const Key& partition, std::int64_t offset);
+  std::size_t inFlight() const;
+
+ private:
+  std::map<Key, PartitionOffsets> partitions_;
+};
+
+}  // namespace auditstream
