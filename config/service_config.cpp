@@ -1,0 +1,258 @@
+#include "config/service_config.h"
+
+#include <charconv>
+#include <regex>
+#include <set>
+
+#include "config/yaml_file.h"
+#include "engine/correlation_spec.h"
+
+namespace auditstream {
+namespace {
+
+// Reads one YAML map: every key must be known; values are checked as they are read.
+class MapReader {
+ public:
+  MapReader(const YamlFile& file, const YAML::Node& node, std::string path)
+      : file_(file), node_(node), path_(std::move(path)) {}
+
+  Status expectMap() const {
+    if (!node_.IsMap()) return file_.errorAt(node_, (path_.empty() ? "the config" : path_) + " must be a map");
+    return Status::ok();
+  }
+  Status onlyKnown(const std::set<std::string>& known) const {
+    for (const auto& entry : node_) {
+      const std::string key = entry.first.Scalar();
+      if (!known.contains(key)) {
+        std::string list;
+        for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+        return file_.errorAt(entry.first, "unknown key '" + qualified(key) + "' (known here: " + list + ")");
+      }
+    }
+    return Status::ok();
+  }
+  YAML::Node operator[](const std::string& key) const { return node_[key]; }
+  std::string qualified(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  Status string(const std::string& key, std::string& out) const {
+    const YAML::Node value = node_[key];
+    if (!value) return Status::ok();
+    if (!value.IsScalar()) return file_.errorAt(value, qualified(key) + " must be a string");
+    out = value.Scalar();
+    return Status::ok();
+  }
+  Status strings(const std::string& key, std::vector<std::string>& out) const {
+    const YAML::Node value = node_[key];
+    if (!value) return Status::ok();
+    if (value.IsScalar()) {
+      out = {value.Scalar()};
+      return Status::ok();
+    }
+    if (!value.IsSequence()) return file_.errorAt(value, qualified(key) + " must be a list of strings");
+    out.clear();
+    for (const YAML::Node& item : value) {
+      if (!item.IsScalar()) return file_.errorAt(item, qualified(key) + " must be a list of strings");
+      out.push_back(item.Scalar());
+    }
+    return Status::ok();
+  }
+  template <typename Number>
+  Status number(const std::string& key, Number& out, Number min, Number max) const {
+    const YAML::Node value = node_[key];
+    if (!value) return Status::ok();
+    Number parsed{};
+    const std::string text = value.IsScalar() ? value.Scalar() : "";
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || parsed < min || parsed > max) {
+      return file_.errorAt(value, qualified(key) + " (" + text + ") must be a whole number from " +
+                                      std::to_string(min) + " to " + std::to_string(max));
+    }
+    out = parsed;
+    return Status::ok();
+  }
+  Status boolean(const std::string& key, bool& out) const {
+    const YAML::Node value = node_[key];
+    if (!value) return Status::ok();
+    if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
+      return file_.errorAt(value, qualified(key) + " must be true or false");
+    }
+    out = value.Scalar() == "true";
+    return Status::ok();
+  }
+  template <typename Duration>
+  Status duration(const std::string& key, Duration& out) const {
+    const YAML::Node value = node_[key];
+    if (!value) return Status::ok();
+    const std::optional<std::int64_t> nanos = value.IsScalar() ? parseTimespan(value.Scalar()) : std::nullopt;
+    if (!nanos) return file_.errorAt(value, qualified(key) + " must be a duration such as 30s, 5m, 2h or 1d");
+    out = std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(*nanos));
+    return Status::ok();
+  }
+
+ private:
+  const YamlFile& file_;
+  YAML::Node node_;
+  std::string path_;
+};
+
+Status parseCluster(const YamlFile& file, const YAML::Node& node, ClusterIdentity& cluster) {
+  MapReader map(file, node, "cluster");
+  RETURN_IF_ERROR(map.expectMap());
+  RETURN_IF_ERROR(map.onlyKnown({"from", "header", "topic_pattern", "field", "static", "default"}));
+  std::vector<std::string> from;
+  RETURN_IF_ERROR(map.strings("from", from));
+  if (node["from"]) {
+    cluster.order.clear();
+    for (const std::string& source : from) {
+      if (source == "header")
+        cluster.order.push_back(ClusterSource::kHeader);
+      else if (source == "topic")
+        cluster.order.push_back(ClusterSource::kTopic);
+      else if (source == "field")
+        cluster.order.push_back(ClusterSource::kField);
+      else if (source == "static")
+        cluster.order.push_back(ClusterSource::kStatic);
+      else
+        return file.errorAt(node["from"], "cluster.from (" + source + ") must be header, topic, field or static");
+    }
+  }
+  RETURN_IF_ERROR(map.string("header", cluster.header));
+  RETURN_IF_ERROR(map.string("topic_pattern", cluster.topicPattern));
+  try {
+    const std::regex pattern(cluster.topicPattern);
+    if (pattern.mark_count() < 1) {
+      return file.errorAt(node["topic_pattern"] ? node["topic_pattern"] : node,
+                          "cluster.topic_pattern must have a capture group for the cluster name");
+    }
+  } catch (const std::regex_error& error) {
+    return file.errorAt(node["topic_pattern"], std::string("cluster.topic_pattern is not a regex: ") + error.what());
+  }
+  RETURN_IF_ERROR(map.string("field", cluster.field));
+  RETURN_IF_ERROR(map.string("default", cluster.fallback));
+  if (node["static"]) {
+    if (!node["static"].IsMap()) return file.errorAt(node["static"], "cluster.static must map topic → cluster");
+    for (const auto& entry : node["static"]) cluster.byTopic[entry.first.Scalar()] = entry.second.Scalar();
+  }
+  return Status::ok();
+}
+
+Status parseAlertmanager(const YamlFile& file, const YAML::Node& node, AlertmanagerConfig& out) {
+  MapReader map(file, node, "sinks.alertmanager");
+  RETURN_IF_ERROR(map.expectMap());
+  RETURN_IF_ERROR(map.onlyKnown({"urls", "queue", "batch", "timeout", "resolve_timeout", "throttle", "min_level",
+                                 "bearer_token_file", "basic_auth_user", "basic_auth_password_file", "ca_file",
+                                 "cert_file", "key_file", "insecure_skip_verify", "durable"}));
+  RETURN_IF_ERROR(map.strings("urls", out.urls));
+  if (out.urls.empty()) return file.errorAt(node, "sinks.alertmanager.urls must list at least one Alertmanager");
+  RETURN_IF_ERROR(map.number<std::size_t>("queue", out.queue, 1, 10'000'000));
+  RETURN_IF_ERROR(map.number<std::size_t>("batch", out.batch, 1, 64));
+  RETURN_IF_ERROR(map.duration("timeout", out.timeout));
+  RETURN_IF_ERROR(map.duration("resolve_timeout", out.resolveTimeout));
+  RETURN_IF_ERROR(map.duration("throttle", out.throttle));
+  RETURN_IF_ERROR(map.string("min_level", out.minLevel));
+  static const std::set<std::string> kLevels = {"informational", "low", "medium", "high", "critical"};
+  if (!kLevels.contains(out.minLevel)) {
+    return file.errorAt(node["min_level"], "sinks.alertmanager.min_level (" + out.minLevel +
+                                               ") must be informational, low, medium, high or critical");
+  }
+  RETURN_IF_ERROR(map.string("bearer_token_file", out.bearerTokenFile));
+  RETURN_IF_ERROR(map.string("basic_auth_user", out.basicUser));
+  RETURN_IF_ERROR(map.string("basic_auth_password_file", out.basicPasswordFile));
+  RETURN_IF_ERROR(map.string("ca_file", out.caFile));
+  RETURN_IF_ERROR(map.string("cert_file", out.certFile));
+  RETURN_IF_ERROR(map.string("key_file", out.keyFile));
+  RETURN_IF_ERROR(map.boolean("insecure_skip_verify", out.insecureSkipVerify));
+  RETURN_IF_ERROR(map.boolean("durable", out.durable));
+  if (!out.bearerTokenFile.empty() && !out.basicUser.empty()) {
+    return file.errorAt(node, "sinks.alertmanager: use bearer_token_file or basic auth, not both");
+  }
+  return Status::ok();
+}
+
+Result<ServiceConfig> parse(const YamlFile& file) {
+  if (file.documents().size() != 1) return parseError(file.name() + ": the config must be one YAML document");
+  const YAML::Node root = file.documents().front();
+  ServiceConfig config;
+  MapReader map(file, root, "");
+  RETURN_IF_ERROR(map.expectMap());
+  RETURN_IF_ERROR(map.onlyKnown({"kafka", "topics", "topic_pattern", "cluster", "envelope", "rules", "workers", "sinks",
+                                 "dead_letter_topic", "metrics", "correlation", "limits"}));
+  if (!root["kafka"] || !root["kafka"].IsMap()) {
+    return file.errorAt(root["kafka"] ? root["kafka"] : root, "kafka must be a map of librdkafka properties");
+  }
+  for (const auto& entry : root["kafka"]) config.kafka[entry.first.Scalar()] = entry.second.Scalar();
+  if (!config.kafka.contains("bootstrap.servers")) return file.errorAt(root["kafka"], "kafka needs bootstrap.servers");
+  if (!config.kafka.contains("group.id")) config.kafka["group.id"] = "auditstream";
+  RETURN_IF_ERROR(map.strings("topics", config.topics));
+  RETURN_IF_ERROR(map.string("topic_pattern", config.topicPattern));
+  if (config.topics.empty() == config.topicPattern.empty()) {
+    return file.errorAt(root, "give either topics (a list) or topic_pattern (a regex), not both or neither");
+  }
+  if (root["cluster"]) RETURN_IF_ERROR(parseCluster(file, root["cluster"], config.cluster));
+  if (root["envelope"]) {
+    MapReader envelope(file, root["envelope"], "envelope");
+    RETURN_IF_ERROR(envelope.expectMap());
+    RETURN_IF_ERROR(envelope.onlyKnown({"string_paths", "max_message_bytes"}));
+    RETURN_IF_ERROR(envelope.strings("string_paths", config.envelopePaths));
+    RETURN_IF_ERROR(envelope.number<std::size_t>("max_message_bytes", config.maxMessageBytes, 1024, 1U << 30U));
+  }
+  RETURN_IF_ERROR(map.strings("rules", config.rules));
+  if (config.rules.empty()) return file.errorAt(root, "rules must list at least one rule directory");
+  RETURN_IF_ERROR(map.number<unsigned>("workers", config.workers, 0, 256));
+  if (root["sinks"]) {
+    MapReader sinks(file, root["sinks"], "sinks");
+    RETURN_IF_ERROR(sinks.expectMap());
+    RETURN_IF_ERROR(sinks.onlyKnown({"kafka_topic", "alertmanager", "stdout", "file"}));
+    RETURN_IF_ERROR(sinks.string("kafka_topic", config.alertsTopic));
+    RETURN_IF_ERROR(sinks.boolean("stdout", config.stdoutAlerts));
+    RETURN_IF_ERROR(sinks.string("file", config.alertsFile));
+    if (root["sinks"]["alertmanager"]) {
+      AlertmanagerConfig alertmanager;
+      RETURN_IF_ERROR(parseAlertmanager(file, root["sinks"]["alertmanager"], alertmanager));
+      config.alertmanager = std::move(alertmanager);
+    }
+  }
+  if (config.alertsTopic.empty() && !config.alertmanager && !config.stdoutAlerts && config.alertsFile.empty()) {
+    return file.errorAt(root["sinks"] ? root["sinks"] : root, "sinks must configure at least one alert output");
+  }
+  RETURN_IF_ERROR(map.string("dead_letter_topic", config.deadLetterTopic));
+  if (root["metrics"]) {
+    MapReader metrics(file, root["metrics"], "metrics");
+    RETURN_IF_ERROR(metrics.expectMap());
+    RETURN_IF_ERROR(metrics.onlyKnown({"address"}));
+    RETURN_IF_ERROR(metrics.string("address", config.metricsAddress));
+    if (config.metricsAddress.find(':') == std::string::npos) {
+      return file.errorAt(root["metrics"]["address"],
+                          "metrics.address (" + config.metricsAddress + ") must be host:port");
+    }
+  }
+  if (root["correlation"]) {
+    MapReader correlation(file, root["correlation"], "correlation");
+    RETURN_IF_ERROR(correlation.expectMap());
+    RETURN_IF_ERROR(correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys"}));
+    RETURN_IF_ERROR(correlation.duration("allowed_lateness", config.allowedLateness));
+    RETURN_IF_ERROR(correlation.duration("idle_timeout", config.idleTimeout));
+    RETURN_IF_ERROR(correlation.number<std::size_t>("max_keys", config.maxKeysPerCorrelation, 1, 100'000'000));
+  }
+  if (root["limits"]) {
+    MapReader limits(file, root["limits"], "limits");
+    RETURN_IF_ERROR(limits.expectMap());
+    RETURN_IF_ERROR(limits.onlyKnown({"queue_messages"}));
+    RETURN_IF_ERROR(limits.number<std::size_t>("queue_messages", config.queueMessages, 1, 100'000'000));
+  }
+  return config;
+}
+
+}  // namespace
+
+Result<ServiceConfig> loadServiceConfig(const std::string& path) {
+  ASSIGN_OR_RETURN(YamlFile file, YamlFile::load(path));
+  return parse(file);
+}
+
+Result<ServiceConfig> parseServiceConfig(std::string_view text, const std::string& name) {
+  ASSIGN_OR_RETURN(YamlFile file, YamlFile::parse(text, name));
+  return parse(file);
+}
+
+}  // namespace auditstream

@@ -1,0 +1,71 @@
+// ServiceConfig: `auditstream run --config FILE`, parsed and validated in one function (STYLE.md #7):
+// defaults filled, unknown keys rejected, every problem reported as `file:line:col: key (value) must be
+// …`. The meaning of every key and its default is in docs/config.md. Immutable once parsed.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace auditstream {
+
+// Where an event's cluster name comes from, tried in `order`.
+enum class ClusterSource : std::uint8_t { kHeader, kTopic, kField, kStatic };
+
+struct ClusterIdentity {
+  std::vector<ClusterSource> order = {ClusterSource::kHeader, ClusterSource::kTopic, ClusterSource::kStatic};
+  std::string header = "cluster";               // Kafka header name
+  std::string topicPattern = "^audit\\.(.+)$";  // first capture group of the topic name
+  std::string field;                            // JSON path in the message (e.g. a shipper's `cluster`)
+  std::map<std::string, std::string> byTopic;   // static: topic → cluster
+  std::string fallback = "default";
+};
+
+struct AlertmanagerConfig {
+  std::vector<std::string> urls;
+  std::size_t queue = 10'000;
+  std::size_t batch = 64;
+  std::chrono::milliseconds timeout{5000};
+  std::chrono::seconds resolveTimeout{300};
+  std::chrono::seconds throttle{600};
+  std::string minLevel = "medium";
+  std::string bearerTokenFile;
+  std::string basicUser;
+  std::string basicPasswordFile;
+  std::string caFile;
+  std::string certFile;
+  std::string keyFile;
+  bool insecureSkipVerify = false;
+  bool durable = false;
+};
+
+struct ServiceConfig {
+  std::map<std::string, std::string> kafka;  // librdkafka properties, passed through
+  std::vector<std::string> topics;
+  std::string topicPattern;  // alternative to `topics` (librdkafka regex subscription)
+  ClusterIdentity cluster;
+  std::vector<std::string> envelopePaths = {"log", "message", "records[].properties.log", "properties.log"};
+  std::size_t maxMessageBytes = 4U << 20U;
+  std::vector<std::string> rules;
+  unsigned workers = 0;     // 0: one per core
+  std::string alertsTopic;  // the Kafka alerts sink; empty: off
+  std::optional<AlertmanagerConfig> alertmanager;
+  bool stdoutAlerts = false;
+  std::string alertsFile;
+  std::string deadLetterTopic;  // empty: rejected messages are counted and logged only
+  std::string metricsAddress = "127.0.0.1:9108";
+  std::chrono::nanoseconds allowedLateness = std::chrono::seconds(5);
+  std::chrono::nanoseconds idleTimeout = std::chrono::seconds(30);
+  std::size_t maxKeysPerCorrelation = 100'000;
+  std::size_t queueMessages = 100'000;  // per worker, before partitions are paused
+};
+
+// Errors: ioError (cannot read), parseError ("file:line:col: …") for the first problem found.
+Result<ServiceConfig> loadServiceConfig(const std::string& path);
+Result<ServiceConfig> parseServiceConfig(std::string_view text, const std::string& name);
+
+}  // namespace auditstream

@@ -1,0 +1,83 @@
+#include "config/service_config.h"
+
+#include <gtest/gtest.h>
+
+namespace auditstream {
+namespace {
+
+const std::string kMinimal =
+    "kafka:\n  bootstrap.servers: 127.0.0.1:9092\n"
+    "topics: [audit.prod-1]\n"
+    "rules: [config/rules]\n"
+    "sinks:\n  stdout: true\n";
+
+std::string problem(const std::string& text) {
+  const auto parsed = parseServiceConfig(text, "c.yml");
+  return parsed ? "ok" : parsed.status().message();
+}
+
+TEST(ServiceConfig, MinimalConfigGetsTheDocumentedDefaults) {
+  const auto config = parseServiceConfig(kMinimal, "c.yml");
+  ASSERT_TRUE(config) << config.status();
+  EXPECT_EQ(config->kafka.at("group.id"), "auditstream");
+  EXPECT_EQ(config->topics, std::vector<std::string>{"audit.prod-1"});
+  EXPECT_EQ(config->metricsAddress, "127.0.0.1:9108");
+  EXPECT_EQ(config->allowedLateness, std::chrono::seconds(5));
+  EXPECT_EQ(config->cluster.topicPattern, "^audit\\.(.+)$");
+  EXPECT_EQ(config->maxMessageBytes, 4U << 20U);
+  EXPECT_FALSE(config->alertmanager);
+}
+
+TEST(ServiceConfig, AFullConfig) {
+  const auto config = parseServiceConfig(
+      "kafka: {bootstrap.servers: 'k:9092', group.id: soc, security.protocol: SSL}\n"
+      "topic_pattern: '^audit\\..*'\n"
+      "cluster: {from: [header, static], header: k8s-cluster, static: {audit.legacy: legacy-1}}\n"
+      "envelope: {string_paths: [log], max_message_bytes: 1048576}\n"
+      "rules: [/etc/auditstream/rules, /etc/auditstream/local]\n"
+      "workers: 4\n"
+      "sinks:\n"
+      "  kafka_topic: auditstream.alerts\n"
+      "  alertmanager: {urls: ['http://am-0:9093', 'http://am-1:9093'], throttle: 10m, min_level: high}\n"
+      "dead_letter_topic: auditstream.dead-letter\n"
+      "metrics: {address: '0.0.0.0:9108'}\n"
+      "correlation: {allowed_lateness: 10s, idle_timeout: 1m, max_keys: 50000}\n",
+      "c.yml");
+  ASSERT_TRUE(config) << config.status();
+  EXPECT_EQ(config->kafka.at("security.protocol"), "SSL");
+  EXPECT_EQ(config->cluster.order, (std::vector<ClusterSource>{ClusterSource::kHeader, ClusterSource::kStatic}));
+  EXPECT_EQ(config->cluster.byTopic.at("audit.legacy"), "legacy-1");
+  EXPECT_EQ(config->alertmanager->urls.size(), 2U);
+  EXPECT_EQ(config->alertmanager->throttle, std::chrono::minutes(10));
+  EXPECT_EQ(config->idleTimeout, std::chrono::minutes(1));
+  EXPECT_EQ(config->workers, 4U);
+}
+
+TEST(ServiceConfig, EveryProblemHasItsPosition) {
+  EXPECT_EQ(problem(kMinimal + "wrkers: 4\n"),
+            "c.yml:7:1: unknown key 'wrkers' (known here: cluster, correlation, dead_letter_topic, envelope, kafka, "
+            "limits, metrics, rules, sinks, topic_pattern, topics, workers)");
+  EXPECT_EQ(problem(kMinimal + "workers: many\n"), "c.yml:7:10: workers (many) must be a whole number from 0 to 256");
+  EXPECT_EQ(problem(kMinimal + "correlation: {allowed_lateness: soon}\n"),
+            "c.yml:7:33: correlation.allowed_lateness must be a duration such as 30s, 5m, 2h or 1d");
+  EXPECT_EQ(problem(kMinimal + "topic_pattern: x\n"),
+            "c.yml:1:1: give either topics (a list) or topic_pattern (a regex), not both or neither");
+  EXPECT_EQ(problem("kafka: {group.id: x}\ntopics: [t]\nrules: [r]\nsinks: {stdout: true}\n"),
+            "c.yml:1:8: kafka needs bootstrap.servers");
+  EXPECT_EQ(problem(kMinimal + "cluster: {topic_pattern: 'audit'}\n"),
+            "c.yml:7:26: cluster.topic_pattern must have a capture group for the cluster name");
+  EXPECT_EQ(problem(kMinimal + "cluster: {from: [dns]}\n"),
+            "c.yml:7:17: cluster.from (dns) must be header, topic, field or static");
+  EXPECT_EQ(problem("kafka: {bootstrap.servers: k}\ntopics: [t]\nrules: [r]\nsinks: {alertmanager: {urls: []}}\n"),
+            "c.yml:4:23: sinks.alertmanager.urls must list at least one Alertmanager");
+  EXPECT_EQ(
+      problem(
+          "kafka: {bootstrap.servers: k}\ntopics: [t]\nrules: [r]\nsinks: {alertmanager: {urls: [u], batch: 100}}\n"),
+      "c.yml:4:42: sinks.alertmanager.batch (100) must be a whole number from 1 to 64");
+  EXPECT_EQ(problem("kafka: {bootstrap.servers: k}\ntopics: [t]\nrules: [r]\n"),
+            "c.yml:1:1: sinks must configure at least one alert output");
+  EXPECT_EQ(problem(kMinimal + "metrics: {address: 9108}\n"), "c.yml:7:20: metrics.address (9108) must be host:port");
+}
+
+}  // namespace
+}  // namespace auditstream
