@@ -82,6 +82,12 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string_view>& args) 
   if (first == "replay") return parseRulesCommand(Command::kReplay, args);
   if (first == "validate") return parseRulesCommand(Command::kValidate, args);
   if (first == "demo") return parseRulesCommand(Command::kDemo, args);
+  if (first == "run") {
+    if (args.size() != 3 || args[1] != "--config") return invalidArgument("run: usage: auditstream run --config FILE");
+    parsed.command = Command::kRun;
+    parsed.configPath = std::string(args[2]);
+    return parsed;
+  }
   if (first == "--help" || first == "-h" || first == "help") {
     parsed.command = Command::kHelp;
   } else if (first == "--version" || first == "version") {
@@ -99,6 +105,9 @@ std::string usageText() {
   return "auditstream — Kubernetes audit events from Kafka, Sigma rules, alerts to Kafka and Alertmanager\n"
          "\n"
          "Usage:\n"
+         "  auditstream run --config FILE\n"
+         "      the service: a Kafka consumer group over the audit topics, alerts to the configured sinks\n"
+         "      (docs/config.md); SIGTERM drains and commits, SIGHUP reloads the rules\n"
          "  auditstream replay --rules DIR... [--threads N] [--cluster NAME] [--quiet] [FILE...|-]\n"
          "      match audit events (JSON lines, JSON documents, EventLists, Fluent Bit / Event Hubs\n"
          "      envelopes) against Sigma rules; alerts as JSON lines on stdout, a summary on stderr\n"
@@ -109,8 +118,7 @@ std::string usageText() {
          "      the bundled rules; alerts printed as they fire, a summary every 5 s; Ctrl-C stops\n"
          "  auditstream --help       this text\n"
          "  auditstream --version    versions of auditstream and the libraries it runs on\n"
-         "\n"
-         "Coming with the next issue (not in this build yet): run --config FILE (the Kafka service).\n";
+         "";
 }
 
 std::string versionText() {

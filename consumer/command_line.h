@@ -10,10 +10,11 @@
 
 namespace auditstream {
 
-enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo };
+enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo, kRun };
 
 struct CommandLine {
   Command command = Command::kHelp;
+  std::string configPath;             // run: --config
   std::vector<std::string> ruleDirs;  // replay, validate: --rules (repeatable)
   std::vector<std::string> inputs;    // replay: files, or "-" for stdin (the default)
   unsigned threads = 1;               // replay: --threads

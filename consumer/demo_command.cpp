@@ -14,6 +14,7 @@
 
 #include "config/rule_pack.h"
 #include "consumer/alert_line.h"
+#include "consumer/process_signals.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "loadtest/demo_traffic.h"
@@ -21,10 +22,6 @@
 
 namespace auditstream {
 namespace {
-
-// Ctrl-C: the one piece of process-wide state, because a signal handler can reach nothing else.
-std::atomic<bool> interrupted{false};  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
-extern "C" void onInterrupt(int /*signal*/) { interrupted = true; }
 
 std::int64_t nowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -134,11 +131,7 @@ int runDemo(const CommandLine& command) {
                bootstrap.c_str(), clusters.size(), topics.front().c_str(), pack.rules->size(),
                pack.correlations->size());
 
-  interrupted = false;
-  struct sigaction action {};
-  action.sa_handler = onInterrupt;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  ProcessSignals::install();
 
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
@@ -171,7 +164,7 @@ int runDemo(const CommandLine& command) {
   bool draining = false;
   double drainUntil = 0;
   while (true) {
-    if (!draining && (interrupted || elapsed() >= duration)) {
+    if (!draining && (ProcessSignals::stopRequested() || elapsed() >= duration)) {
       draining = true;  // stop producing; consume what is already on the topics for up to 3 s
       producing = false;
       drainUntil = elapsed() + 3;

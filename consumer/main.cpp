@@ -7,6 +7,7 @@
 #include "consumer/command_line.h"
 #include "consumer/demo_command.h"
 #include "consumer/replay_command.h"
+#include "consumer/service.h"
 #include "consumer/validate_command.h"
 #include "engine/library_versions.h"
 
@@ -33,6 +34,7 @@ int runCommand(const std::vector<std::string_view>& args) {
     case Command::kReplay: return runReplay(*parsed, stdout);
     case Command::kValidate: return runValidate(*parsed, stdout);
     case Command::kDemo: return runDemo(*parsed);
+    case Command::kRun: return runService(parsed->configPath);
   }
   return 0;
 }

@@ -1,0 +1,373 @@
+#include "consumer/service.h"
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include "config/rule_pack.h"
+#include "consumer/cluster_resolver.h"
+#include "consumer/offset_tracker.h"
+#include "consumer/process_signals.h"
+#include "engine/correlation_engine.h"
+#include "engine/event_processor.h"
+#include "sinks/alert_router.h"
+#include "sinks/alertmanager_sink.h"
+#include "sinks/json_lines_sink.h"
+#include "sinks/kafka_alert_sink.h"
+
+namespace auditstream {
+namespace {
+
+using Key = OffsetTracker::Key;
+
+// Offsets whose effects finished on a sink thread, handed to the consumer thread (one lock per alert
+// ack, not per event).
+class DoneOffsets {
+ public:
+  void push(const Key& key, std::int64_t offset) {
+    std::lock_guard lock(mutex_);
+    done_.emplace_back(key, offset);
+  }
+  std::vector<std::pair<Key, std::int64_t>> take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(done_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<Key, std::int64_t>> done_;
+};
+
+// A message's pending effects: its alerts' durable acks, plus one for the message itself.
+struct MessageEffects {
+  std::atomic<int> remaining{1};
+  Key key;
+  std::int64_t offset = 0;
+  DoneOffsets* done = nullptr;
+  void settle() {
+    if (--remaining == 0) done->push(key, offset);
+  }
+};
+
+Result<std::string> readSecret(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return ioError("cannot read " + path);
+  std::string text;
+  std::getline(in, text);
+  return text;
+}
+
+Result<std::vector<std::shared_ptr<AlertSink>>> makeSinks(const ServiceConfig& config, const Clock& clock,
+                                                          std::vector<AlertRoute>& routes) {
+  std::vector<std::shared_ptr<AlertSink>> sinks;
+  if (!config.alertsTopic.empty()) {
+    ASSIGN_OR_RETURN(auto kafka, KafkaAlertSink::create({config.kafka, config.alertsTopic}));
+    routes.push_back({"kafka", {}, "informational", {}});
+    sinks.push_back(std::move(kafka));
+  }
+  if (config.alertmanager) {
+    const AlertmanagerConfig& am = *config.alertmanager;
+    AlertmanagerOptions options;
+    options.urls = am.urls;
+    options.queueCapacity = am.queue;
+    options.batchSize = am.batch;
+    options.requestTimeout = am.timeout;
+    options.resolveTimeout = am.resolveTimeout;
+    options.tls = {am.caFile, am.certFile, am.keyFile, am.insecureSkipVerify};
+    options.durable = am.durable;
+    if (!am.bearerTokenFile.empty()) {
+      ASSIGN_OR_RETURN(options.bearerToken, readSecret(am.bearerTokenFile));
+    }
+    if (!am.basicUser.empty()) {
+      options.basicUser = am.basicUser;
+      ASSIGN_OR_RETURN(options.basicPassword, readSecret(am.basicPasswordFile));
+    }
+    ASSIGN_OR_RETURN(auto sink, AlertmanagerSink::create(options, clock));
+    routes.push_back({"alertmanager", {}, am.minLevel, am.throttle});
+    sinks.push_back(std::move(sink));
+  }
+  if (config.stdoutAlerts) {
+    routes.push_back({"stdout", {}, "informational", {}});
+    sinks.push_back(JsonLinesSink::stdoutSink());
+  }
+  if (!config.alertsFile.empty()) {
+    ASSIGN_OR_RETURN(auto file, JsonLinesSink::file(config.alertsFile));
+    routes.push_back({"file", {}, "informational", {}});
+    sinks.push_back(std::move(file));
+  }
+  return sinks;
+}
+
+class Service {
+ public:
+  Service(ServiceConfig config, RulePack pack) : config_(std::move(config)), pack_(std::move(pack)) {}
+
+  int run() {
+    std::vector<AlertRoute> routes;
+    Result<std::vector<std::shared_ptr<AlertSink>>> sinks = makeSinks(config_, clock_, routes);
+    if (!sinks) return fail(sinks.status());
+    Result<std::unique_ptr<AlertRouter>> router = AlertRouter::create(std::move(sinks).value(), routes);
+    if (!router) return fail(router.status());
+    router_ = std::move(router).value();
+    if (Status status = startPipeline(); !status.isOk()) return fail(status);
+    if (Status status = startConsumer(); !status.isOk()) return fail(status);
+    ProcessSignals::install();
+    std::fprintf(stderr, "auditstream: consuming %s as group %s; %zu rules, %zu correlations\n",
+                 config_.topics.empty() ? config_.topicPattern.c_str() : config_.topics.front().c_str(),
+                 config_.kafka.at("group.id").c_str(), pack_.rules->size(), pack_.correlations->size());
+    auto lastCommit = std::chrono::steady_clock::now();
+    auto lastAdvance = lastCommit;
+    while (!ProcessSignals::stopRequested()) {
+      if (ProcessSignals::takeReloadRequest()) reload();
+      KafkaMessagePtr message(rd_kafka_consumer_poll(consumer_.get(), 100));
+      if (message) handle(*message);
+      const auto now = std::chrono::steady_clock::now();
+      if (now - lastAdvance > std::chrono::milliseconds(200)) {
+        lastAdvance = now;
+        routeCorrelationAlerts(correlator_->advance());
+      }
+      if (now - lastCommit > std::chrono::seconds(1)) {
+        lastCommit = now;
+        commit(false);
+      }
+    }
+    std::fprintf(stderr, "auditstream: stopping: closing windows, draining sinks, committing\n");
+    routeCorrelationAlerts(correlator_->finish());
+    router_->flush(std::chrono::seconds(30));
+    commit(true);
+    rd_kafka_consumer_close(consumer_.get());
+    std::fprintf(stderr, "auditstream: stopped after %llu events (%llu rejected), %llu alerts routed\n",
+                 static_cast<unsigned long long>(processor_->counters().events),
+                 static_cast<unsigned long long>(rejected_),
+                 static_cast<unsigned long long>(router_->stats().routed.load()));
+    return 0;
+  }
+
+ private:
+  static int fail(const Status& status) {
+    std::fprintf(stderr, "auditstream: %s\n", status.message().c_str());
+    return 1;
+  }
+
+  Status startPipeline() {
+    EnvelopeOptions envelope;
+    envelope.stringPaths = config_.envelopePaths;
+    envelope.maxMessageBytes = config_.maxMessageBytes;
+    ASSIGN_OR_RETURN(processor_, EventProcessor::create(pack_.rules, envelope, pack_.correlations));
+    CorrelationOptions options;
+    options.allowedLatenessNanos =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(config_.allowedLateness).count();
+    options.maxKeysPerCorrelation = config_.maxKeysPerCorrelation;
+    options.clock = &clock_;
+    options.idleTimeout = config_.idleTimeout;
+    correlator_ = std::make_unique<CorrelationEngine>(pack_.correlations, options);
+    resolver_ = std::make_unique<ClusterResolver>(config_.cluster);
+    if (!config_.deadLetterTopic.empty()) {
+      ASSIGN_OR_RETURN(deadLetter_, makeKafkaClient(RD_KAFKA_PRODUCER, deadLetterProperties()));
+    }
+    return Status::ok();
+  }
+
+  KafkaProperties deadLetterProperties() const {
+    KafkaProperties properties = config_.kafka;
+    properties.erase("group.id");
+    properties["enable.idempotence"] = "true";
+    properties["acks"] = "all";
+    return properties;
+  }
+
+  Status startConsumer() {
+    KafkaProperties properties = config_.kafka;
+    properties["enable.auto.offset.store"] = "false";
+    properties["enable.auto.commit"] = "false";  // commits come from the offset tracker
+    if (!properties.contains("partition.assignment.strategy")) properties["partition.assignment.strategy"] = "range";
+    if (!properties.contains("auto.offset.reset")) properties["auto.offset.reset"] = "earliest";
+    ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &Service::onRebalance);
+    ASSIGN_OR_RETURN(consumer_, makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf)));
+    rd_kafka_poll_set_consumer(consumer_.get());
+    std::vector<std::string> topics = config_.topics;
+    if (topics.empty()) topics.push_back(config_.topicPattern);
+    KafkaPartitionListPtr subscription(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    for (const std::string& topic : topics) {
+      rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (const rd_kafka_resp_err_t error = rd_kafka_subscribe(consumer_.get(), subscription.get())) {
+      return kafkaError("subscribe", error);
+    }
+    return Status::ok();
+  }
+
+  static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
+                          void* opaque) {
+    auto* service = static_cast<Service*>(opaque);
+    if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      rd_kafka_assign(consumer, partitions);
+      return;
+    }
+    // Revoked: drain what is in flight (bounded well below the session timeout), commit, forget.
+    service->router_->flush(std::chrono::seconds(5));
+    service->commit(true);
+    for (int i = 0; i < partitions->cnt; ++i) {
+      service->tracker_.revoke({partitions->elems[i].topic, partitions->elems[i].partition});
+    }
+    rd_kafka_assign(consumer, nullptr);
+  }
+
+  void handle(rd_kafka_message_t& message) {
+    if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (message.err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        std::fprintf(stderr, "auditstream: consume: %s\n", rd_kafka_message_errstr(&message));
+      }
+      return;
+    }
+    const std::string topic = rd_kafka_topic_name(message.rkt);
+    const Key key{topic, message.partition};
+    tracker_.started(key, message.offset);
+    std::optional<std::string> header;
+    rd_kafka_headers_t* headers = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(headers, config_.cluster.header.c_str(), &value, &size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+      header = std::string(static_cast<const char*>(value), size);
+    }
+    const std::string cluster = resolver_->resolve(topic, header);
+    const auto [slot, added] = partitionIndex_.emplace(key, static_cast<std::uint32_t>(partitionIndex_.size()));
+    rd_kafka_timestamp_type_t type{};
+    const std::int64_t timestampMs = rd_kafka_message_timestamp(&message, &type);
+    const MessageContext context{
+        cluster, timestampMs > 0 ? std::optional<EventTime>(EventTime{timestampMs * 1'000'000}) : std::nullopt,
+        AlertProvenance{topic, message.partition, message.offset}, slot->second};
+    std::vector<Alert> alerts;
+    const std::string_view payload(static_cast<const char*>(message.payload), message.len);
+    const std::vector<Rejection> rejections = processor_->process(payload, context, alerts);
+    auto effects = std::make_shared<MessageEffects>();
+    effects->key = key;
+    effects->offset = message.offset;
+    effects->done = &done_;
+    for (const Rejection& rejection : rejections) deadLetterOf(message, topic, cluster, rejection, effects);
+    for (Alert& alert : alerts) {
+      ++effects->remaining;
+      router_->route(std::move(alert), [effects](const Delivery& delivery) {
+        // A failed durable delivery still settles the message: the router counted and logged it, and
+        // holding the partition forever would stall it (the alert is in the failure metrics).
+        (void)delivery;
+        effects->settle();
+      });
+    }
+    if (const auto latest = processor_->latestEventTime()) correlator_->observe(slot->second, *latest);
+    for (Signal& signal : processor_->takeSignals()) correlator_->add(std::move(signal));
+    effects->settle();
+    for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
+  }
+
+  void deadLetterOf(const rd_kafka_message_t& message, const std::string& topic, const std::string& cluster,
+                    const Rejection& rejection, const std::shared_ptr<MessageEffects>& effects) {
+    ++rejected_;
+    std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", topic.c_str(), message.partition,
+                 static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
+                 rejection.message.c_str());
+    if (!deadLetter_) return;
+    const std::string reason(rejectReasonName(rejection.reason));
+    const std::string partition = std::to_string(message.partition);
+    const std::string offset = std::to_string(message.offset);
+    rd_kafka_vu_t fields[9] = {};
+    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    fields[0].u.cstr = config_.deadLetterTopic.c_str();
+    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[1].u.mem = {message.payload, message.len};
+    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
+    const auto header = [&](std::size_t index, const char* name, const std::string& text) {
+      fields[index].vtype = RD_KAFKA_VTYPE_HEADER;
+      fields[index].u.header = {name, text.data(), static_cast<ssize_t>(text.size())};
+    };
+    header(3, "reject_reason", reason);
+    header(4, "reject_message", rejection.message);
+    header(5, "source_topic", topic);
+    header(6, "source_partition", partition);
+    header(7, "source_offset", offset);
+    header(8, "cluster", cluster);
+    KafkaErrorPtr error(rd_kafka_produceva(deadLetter_.get(), fields, 9));
+    if (error) std::fprintf(stderr, "auditstream: dead-letter produce: %s\n", rd_kafka_error_string(error.get()));
+    rd_kafka_poll(deadLetter_.get(), 0);
+    (void)effects;
+  }
+
+  void routeCorrelationAlerts(std::vector<Alert> alerts) {
+    for (Alert& alert : alerts) router_->route(std::move(alert), [](const Delivery&) {});
+  }
+
+  void commit(bool synchronous) {
+    for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
+    const auto committable = tracker_.committable();
+    if (committable.empty()) return;
+    KafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(static_cast<int>(committable.size())));
+    for (const auto& [key, offset] : committable) {
+      rd_kafka_topic_partition_list_add(offsets.get(), key.first.c_str(), key.second)->offset = offset;
+    }
+    const rd_kafka_resp_err_t error = rd_kafka_commit(consumer_.get(), offsets.get(), synchronous ? 0 : 1);
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+      std::fprintf(stderr, "auditstream: commit: %s\n", rd_kafka_err2str(error));
+      return;
+    }
+    for (const auto& [key, offset] : committable) tracker_.committed(key, offset);
+  }
+
+  void reload() {
+    RulePack pack = loadRulePack(config_.rules);
+    if (!pack.problems.empty()) {
+      std::fprintf(stderr, "auditstream: reload rejected, keeping the %zu loaded rules:\n", pack_.rules->size());
+      for (const Status& problem : pack.problems) std::fprintf(stderr, "  %s\n", problem.message().c_str());
+      return;
+    }
+    routeCorrelationAlerts(correlator_->finish());
+    pack_ = std::move(pack);
+    if (Status status = startPipeline(); !status.isOk()) {
+      std::fprintf(stderr, "auditstream: reload: %s\n", status.message().c_str());
+      return;
+    }
+    std::fprintf(stderr, "auditstream: reloaded: %zu rules, %zu correlations\n", pack_.rules->size(),
+                 pack_.correlations->size());
+  }
+
+  ServiceConfig config_;
+  RulePack pack_;
+  SystemClock clock_;
+  std::unique_ptr<AlertRouter> router_;
+  std::unique_ptr<EventProcessor> processor_;
+  std::unique_ptr<CorrelationEngine> correlator_;
+  std::unique_ptr<ClusterResolver> resolver_;
+  KafkaClientPtr deadLetter_;
+  OffsetTracker tracker_;
+  DoneOffsets done_;
+  std::map<Key, std::uint32_t> partitionIndex_;
+  std::uint64_t rejected_ = 0;
+  KafkaClientPtr consumer_;  // last: destroyed first, before what its callbacks use
+};
+
+}  // namespace
+
+int runService(const std::string& configPath) {
+  Result<ServiceConfig> config = loadServiceConfig(configPath);
+  if (!config) {
+    std::fprintf(stderr, "auditstream: %s\n", config.status().message().c_str());
+    return 1;
+  }
+  RulePack pack = loadRulePack(config->rules);
+  if (!pack.problems.empty()) {
+    for (const Status& problem : pack.problems) std::fprintf(stderr, "%s\n", problem.message().c_str());
+    std::fprintf(stderr, "auditstream: %zu problem(s) in the rules; not starting\n", pack.problems.size());
+    return 1;
+  }
+  Service service(std::move(config).value(), std::move(pack));
+  return service.run();
+}
+
+}  // namespace auditstream

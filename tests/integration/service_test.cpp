@@ -1,0 +1,189 @@
+// `auditstream run` against the real broker: a labelled stream (stateless attacks, a 403 burst, poison
+// messages) on a 3-partition topic yields exactly the alerts `replay` gives for the same events, poison
+// messages land in the dead-letter topic with their reason, and every offset ends up committed.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <set>
+#include <simdjson.h>
+
+#include "sinks/kafka_admin.h"
+#include "sinks/kafka_client.h"
+#include "tests/integration/kafka_test_consumer.h"
+#include "tests/support/integration_servers.h"
+#include "tests/support/wait_until.h"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace auditstream {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kSource = AUDITSTREAM_SOURCE_DIR;
+const std::vector<fs::path> kInputs = {kSource / "tests/rules/corr-forbidden-burst-per-user/events.jsonl",
+                                       kSource / "tests/rules/exec-attach/events.jsonl"};
+
+std::vector<std::string> lines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+// Alert ids `replay` gives for the inputs, with the cluster name the service will derive from the topic.
+std::set<std::string> replayAlertIds(const std::string& cluster) {
+  std::string command = std::string(AUDITSTREAM_BINARY) + " replay --quiet --rules " +
+                        (kSource / "config/rules").string() + " --cluster " + cluster;
+  for (const fs::path& input : kInputs) command += " " + input.string();
+  std::set<std::string> ids;
+  FILE* pipe = popen(command.c_str(), "r");
+  simdjson::dom::parser parser;
+  char buffer[1 << 16];
+  while (pipe != nullptr && std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    ids.emplace(std::string_view(parser.parse(std::string(buffer))["id"]));
+  }
+  if (pipe != nullptr) pclose(pipe);
+  return ids;
+}
+
+Status produceAll(const std::string& bootstrap, const std::string& topic, const std::vector<std::string>& messages) {
+  ASSIGN_OR_RETURN(KafkaClientPtr producer,
+                   makeKafkaClient(RD_KAFKA_PRODUCER, KafkaProperties{{"bootstrap.servers", bootstrap}}));
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const std::string key = std::to_string(i);
+    rd_kafka_vu_t fields[4] = {};
+    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    fields[0].u.cstr = topic.c_str();
+    fields[1].vtype = RD_KAFKA_VTYPE_KEY;
+    fields[1].u.mem = {const_cast<char*>(key.data()), key.size()};
+    fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[2].u.mem = {const_cast<char*>(messages[i].data()), messages[i].size()};
+    fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    fields[3].u.i = RD_KAFKA_MSG_F_COPY;
+    KafkaErrorPtr error(rd_kafka_produceva(producer.get(), fields, 4));
+    if (error) return unavailable(rd_kafka_error_string(error.get()));
+  }
+  if (rd_kafka_flush(producer.get(), 30'000) != RD_KAFKA_RESP_ERR_NO_ERROR) return unavailable("flush timed out");
+  return Status::ok();
+}
+
+// Everything on `topic`, read by a fresh group, until `idle` passes without a message.
+std::vector<testing::ReceivedMessage> readAll(const std::string& bootstrap, const std::string& topic) {
+  auto consumer = testing::TestGroupConsumer::create(bootstrap, testing::uniqueName("reader")).value();
+  EXPECT_TRUE(consumer->subscribe(topic).isOk());
+  std::vector<testing::ReceivedMessage> out;
+  int quiet = 0;
+  while (quiet < 10) {
+    auto message = consumer->pollOnce(std::chrono::milliseconds(500));
+    if (message) {
+      out.push_back(std::move(*message));
+      quiet = 0;
+    } else if (consumer->assignedPartitions() > 0) {
+      ++quiet;
+    }
+  }
+  EXPECT_TRUE(consumer->close().isOk());
+  return out;
+}
+
+// Committed offset of `group` on every partition of `topic` equals its high watermark.
+bool allCommitted(const std::string& bootstrap, const std::string& group, const std::string& topic, int partitions) {
+  auto client =
+      makeKafkaClient(RD_KAFKA_CONSUMER, KafkaProperties{{"bootstrap.servers", bootstrap}, {"group.id", group}});
+  if (!client) return false;
+  KafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
+  if (rd_kafka_committed(client->get(), list.get(), 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+  for (int p = 0; p < partitions; ++p) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (rd_kafka_query_watermark_offsets(client->get(), topic.c_str(), p, &low, &high, 10'000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return false;
+    }
+    if (list->elems[p].offset != high) return false;
+  }
+  return true;
+}
+
+TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopicAndOffsetsAreCommitted) {
+  const Result<std::string> bootstrap = testing::kafkaBootstrap();
+  ASSERT_TRUE(bootstrap) << bootstrap.status();
+  const std::string cluster = testing::uniqueName("it");
+  const std::string topic = "audit." + cluster;
+  const std::string alerts = topic + ".alerts";
+  const std::string deadLetter = topic + ".dead-letter";
+  const std::string group = testing::uniqueName("service");
+  {
+    auto admin = makeKafkaClient(RD_KAFKA_PRODUCER, KafkaProperties{{"bootstrap.servers", *bootstrap}}).value();
+    for (const auto& [name, partitions] : {std::pair{topic, 3}, std::pair{alerts, 3}, std::pair{deadLetter, 1}}) {
+      ASSERT_TRUE(createTopic(admin.get(), TopicSpec{name, partitions, 1}, std::chrono::seconds(30)).isOk());
+    }
+  }
+  std::vector<std::string> messages;
+  for (const fs::path& input : kInputs) {
+    for (std::string& line : lines(input)) messages.push_back(std::move(line));
+  }
+  messages.insert(messages.begin() + 3, "this is not json");
+  messages.insert(messages.begin() + 9, R"({"kind":"Event","auditID":"x","verb":"get)");
+  messages.push_back(R"({"kind":"Pod","metadata":{"name":"p"}})");
+  ASSERT_TRUE(produceAll(*bootstrap, topic, messages).isOk());
+
+  const fs::path work = fs::temp_directory_path() / group;
+  fs::create_directories(work);
+  std::ofstream(work / "config.yml") << "kafka: {bootstrap.servers: '" << *bootstrap << "', group.id: " << group
+                                     << "}\ntopics: [" << topic << "]\nrules: [" << (kSource / "config/rules").string()
+                                     << "]\nsinks: {kafka_topic: " << alerts << "}\ndead_letter_topic: " << deadLetter
+                                     << "\ncorrelation: {allowed_lateness: 1s}\n";
+  const std::string configPath = (work / "config.yml").string();
+  const std::string logPath = (work / "service.log").string();
+  const char* argv[] = {AUDITSTREAM_BINARY, "run", "--config", configPath.c_str(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, AUDITSTREAM_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  // Everything consumed, alerted and committed; then a clean stop closes the correlation windows.
+  const bool committed = testing::waitUntil([&] { return allCommitted(*bootstrap, group, topic, 3); },
+                                            std::chrono::seconds(90), std::chrono::milliseconds(500));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream log(logPath);
+  const std::string logText((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(committed) << logText;
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << logText;
+
+  std::set<std::string> received;
+  simdjson::dom::parser parser;
+  std::size_t duplicates = 0;
+  for (const auto& message : readAll(*bootstrap, alerts)) {
+    if (!received.emplace(std::string_view(parser.parse(message.value)["id"])).second) ++duplicates;
+  }
+  const std::set<std::string> expected = replayAlertIds(cluster);
+  ASSERT_GE(expected.size(), 10U);
+  EXPECT_EQ(received, expected) << logText;
+  EXPECT_EQ(duplicates, 0U);
+
+  const auto poison = readAll(*bootstrap, deadLetter);
+  ASSERT_EQ(poison.size(), 3U) << logText;
+  std::multiset<std::string> reasons;
+  for (const auto& message : poison) {
+    reasons.insert(message.headers.at("reject_reason"));
+    EXPECT_EQ(message.headers.at("source_topic"), topic);
+    EXPECT_EQ(message.headers.at("cluster"), cluster);
+  }
+  EXPECT_EQ(reasons, (std::multiset<std::string>{"not_an_event", "not_json", "truncated"}));
+}
+
+}  // namespace
+}  // namespace auditstream
