@@ -11,6 +11,7 @@
 #include "consumer/cluster_resolver.h"
 #include "consumer/offset_tracker.h"
 #include "consumer/process_signals.h"
+#include "consumer/service_metrics.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
@@ -113,6 +114,9 @@ class Service {
     if (!router) return fail(router.status());
     router_ = std::move(router).value();
     if (Status status = startPipeline(); !status.isOk()) return fail(status);
+    Result<std::unique_ptr<ServiceMetrics>> metrics = ServiceMetrics::create(config_.metricsAddress, *pack_.rules);
+    if (!metrics) return fail(metrics.status());
+    metrics_ = std::move(metrics).value();
     if (Status status = startConsumer(); !status.isOk()) return fail(status);
     ProcessSignals::install();
     std::fprintf(stderr, "auditstream: consuming %s as group %s; %zu rules, %zu correlations\n",
@@ -132,12 +136,15 @@ class Service {
       if (now - lastCommit > std::chrono::seconds(1)) {
         lastCommit = now;
         commit(false);
+        metrics_->publish(processor_->counters(), correlator_->counters(), router_->stats(), committedOffsets_,
+                          tracker_.inFlight());
       }
     }
     std::fprintf(stderr, "auditstream: stopping: closing windows, draining sinks, committing\n");
     routeCorrelationAlerts(correlator_->finish());
     router_->flush(std::chrono::seconds(30));
     commit(true);
+    if (deadLetter_) rd_kafka_flush(deadLetter_.get(), 10'000);
     rd_kafka_consumer_close(consumer_.get());
     std::fprintf(stderr, "auditstream: stopped after %llu events (%llu rejected), %llu alerts routed\n",
                  static_cast<unsigned long long>(processor_->counters().events),
@@ -318,6 +325,7 @@ class Service {
       return;
     }
     for (const auto& [key, offset] : committable) tracker_.committed(key, offset);
+    committedOffsets_ += committable.size();
   }
 
   void reload() {
@@ -349,6 +357,8 @@ class Service {
   DoneOffsets done_;
   std::map<Key, std::uint32_t> partitionIndex_;
   std::uint64_t rejected_ = 0;
+  std::uint64_t committedOffsets_ = 0;
+  std::unique_ptr<ServiceMetrics> metrics_;
   KafkaClientPtr consumer_;  // last: destroyed first, before what its callbacks use
 };
 

@@ -2,9 +2,12 @@
 // messages) on a 3-partition topic yields exactly the alerts `replay` gives for the same events, poison
 // messages land in the dead-letter topic with their reason, and every offset ends up committed.
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +16,7 @@
 #include <set>
 #include <simdjson.h>
 
+#include "sinks/http_client.h"
 #include "sinks/kafka_admin.h"
 #include "sinks/kafka_client.h"
 #include "tests/integration/kafka_test_consumer.h"
@@ -114,6 +118,19 @@ bool allCommitted(const std::string& bootstrap, const std::string& group, const 
   return true;
 }
 
+// A port nothing listens on right now (bind to 0, read it back, close).
+int freePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
 TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopicAndOffsetsAreCommitted) {
   const Result<std::string> bootstrap = testing::kafkaBootstrap();
   ASSERT_TRUE(bootstrap) << bootstrap.status();
@@ -137,12 +154,14 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
   messages.push_back(R"({"kind":"Pod","metadata":{"name":"p"}})");
   ASSERT_TRUE(produceAll(*bootstrap, topic, messages).isOk());
 
+  const int metricsPort = freePort();
   const fs::path work = fs::temp_directory_path() / group;
   fs::create_directories(work);
   std::ofstream(work / "config.yml") << "kafka: {bootstrap.servers: '" << *bootstrap << "', group.id: " << group
                                      << "}\ntopics: [" << topic << "]\nrules: [" << (kSource / "config/rules").string()
                                      << "]\nsinks: {kafka_topic: " << alerts << "}\ndead_letter_topic: " << deadLetter
-                                     << "\ncorrelation: {allowed_lateness: 1s}\n";
+                                     << "\ncorrelation: {allowed_lateness: 1s}\nmetrics: {address: '127.0.0.1:"
+                                     << metricsPort << "'}\n";
   const std::string configPath = (work / "config.yml").string();
   const std::string logPath = (work / "service.log").string();
   const char* argv[] = {AUDITSTREAM_BINARY, "run", "--config", configPath.c_str(), nullptr};
@@ -155,6 +174,16 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
   // Everything consumed, alerted and committed; then a clean stop closes the correlation windows.
   const bool committed = testing::waitUntil([&] { return allCommitted(*bootstrap, group, topic, 3); },
                                             std::chrono::seconds(90), std::chrono::milliseconds(500));
+  // The numbers an operator reads, while the service runs (published once a second).
+  std::string metrics;
+  testing::waitUntil(
+      [&] {
+        auto client = HttpClient::create().value();
+        auto response = client.send({"GET", "http://127.0.0.1:" + std::to_string(metricsPort) + "/metrics", "", {}});
+        metrics = response ? response->body : "";
+        return metrics.find("auditstream_rejected_total{reason=\"not_json\"} 1") != std::string::npos;
+      },
+      std::chrono::seconds(10));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -183,6 +212,9 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
     EXPECT_EQ(message.headers.at("cluster"), cluster);
   }
   EXPECT_EQ(reasons, (std::multiset<std::string>{"not_an_event", "not_json", "truncated"}));
+  EXPECT_NE(metrics.find("auditstream_rejected_total{reason=\"not_json\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("auditstream_events_total " + std::to_string(messages.size() - 3)), std::string::npos)
+      << metrics;
 }
 
 }  // namespace
