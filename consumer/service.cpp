@@ -1,5 +1,6 @@
 #include "consumer/service.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -269,8 +270,18 @@ class Service {
       });
     }
     if (const auto latest = processor_->latestEventTime()) correlator_->observe(slot->second, *latest);
-    for (Signal& signal : processor_->takeSignals()) correlator_->add(std::move(signal));
-    effects->settle();
+    std::vector<Signal> signals = processor_->takeSignals();
+    if (signals.empty()) {
+      effects->settle();
+    } else {
+      // Not done until the correlation engine has applied its signals (they wait for the watermark).
+      std::int64_t latestSignal = 0;
+      for (Signal& signal : signals) {
+        latestSignal = std::max(latestSignal, signal.time.nanosSinceEpoch);
+        correlator_->add(std::move(signal));
+      }
+      awaitingSignals_.push_back({latestSignal, effects});
+    }
     for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
   }
 
@@ -309,6 +320,13 @@ class Service {
 
   void routeCorrelationAlerts(std::vector<Alert> alerts) {
     for (Alert& alert : alerts) router_->route(std::move(alert), [](const Delivery&) {});
+    // Messages whose signals the engine has now applied are done with it.
+    const std::int64_t applied = correlator_->appliedThrough();
+    std::erase_if(awaitingSignals_, [&](const AwaitingSignals& waiting) {
+      if (waiting.latestSignal > applied) return false;
+      waiting.effects->settle();
+      return true;
+    });
   }
 
   void commit(bool synchronous) {
@@ -356,6 +374,11 @@ class Service {
   OffsetTracker tracker_;
   DoneOffsets done_;
   std::map<Key, std::uint32_t> partitionIndex_;
+  struct AwaitingSignals {
+    std::int64_t latestSignal;
+    std::shared_ptr<MessageEffects> effects;
+  };
+  std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
   std::uint64_t rejected_ = 0;
   std::uint64_t committedOffsets_ = 0;
   std::unique_ptr<ServiceMetrics> metrics_;

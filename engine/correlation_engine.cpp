@@ -440,4 +440,11 @@ std::vector<Alert> CorrelationEngine::finish() {
 
 const CorrelationCounters& CorrelationEngine::counters() const { return state_->counters; }
 
+std::int64_t CorrelationEngine::appliedThrough() const {
+  // Everything up to the watermark has been drained, except signals still buffered below it (late ones
+  // added after the last advance): the oldest buffered signal bounds it.
+  if (!state_->pending.empty()) return std::min(state_->watermark, state_->pending.top().time - 1);
+  return state_->watermark;
+}
+
 }  // namespace auditstream

@@ -60,6 +60,8 @@ class CorrelationEngine {
   std::vector<Alert> finish();
 
   const CorrelationCounters& counters() const;
+  // Signals at or before this event time have been applied (nanoseconds since the epoch).
+  std::int64_t appliedThrough() const;
 
   struct State;
 

@@ -131,7 +131,7 @@ int freePort() {
   return ntohs(address.sin_port);
 }
 
-TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopicAndOffsetsAreCommitted) {
+TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopicAndAStopCommitsAll) {
   const Result<std::string> bootstrap = testing::kafkaBootstrap();
   ASSERT_TRUE(bootstrap) << bootstrap.status();
   const std::string cluster = testing::uniqueName("it");
@@ -171,26 +171,28 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
   pid_t pid = 0;
   ASSERT_EQ(posix_spawn(&pid, AUDITSTREAM_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
   posix_spawn_file_actions_destroy(&actions);
-  // Everything consumed, alerted and committed; then a clean stop closes the correlation windows.
-  const bool committed = testing::waitUntil([&] { return allCommitted(*bootstrap, group, topic, 3); },
-                                            std::chrono::seconds(90), std::chrono::milliseconds(500));
-  // The numbers an operator reads, while the service runs (published once a second).
+  // Everything consumed (the service's own metrics say so); then a clean stop closes the correlation
+  // windows, drains the sinks and commits. (While it runs, a message whose signals still wait for the
+  // watermark is not committed: the newest events of a quiet stream are committed at the stop.)
+  const std::string consumed = "auditstream_events_total " + std::to_string(messages.size() - 3);
   std::string metrics;
-  testing::waitUntil(
+  const bool allConsumed = testing::waitUntil(
       [&] {
         auto client = HttpClient::create().value();
         auto response = client.send({"GET", "http://127.0.0.1:" + std::to_string(metricsPort) + "/metrics", "", {}});
         metrics = response ? response->body : "";
-        return metrics.find("auditstream_rejected_total{reason=\"not_json\"} 1") != std::string::npos;
+        return metrics.find(consumed) != std::string::npos &&
+               metrics.find("auditstream_rejected_total{reason=\"not_json\"} 1") != std::string::npos;
       },
-      std::chrono::seconds(10));
+      std::chrono::seconds(90), std::chrono::milliseconds(250));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
   std::ifstream log(logPath);
   const std::string logText((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  ASSERT_TRUE(committed) << logText;
+  ASSERT_TRUE(allConsumed) << metrics << logText;
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << logText;
+  EXPECT_TRUE(allCommitted(*bootstrap, group, topic, 3)) << logText;
 
   std::set<std::string> received;
   simdjson::dom::parser parser;
@@ -212,9 +214,6 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
     EXPECT_EQ(message.headers.at("cluster"), cluster);
   }
   EXPECT_EQ(reasons, (std::multiset<std::string>{"not_an_event", "not_json", "truncated"}));
-  EXPECT_NE(metrics.find("auditstream_rejected_total{reason=\"not_json\"} 1"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("auditstream_events_total " + std::to_string(messages.size() - 3)), std::string::npos)
-      << metrics;
 }
 
 }  // namespace
