@@ -97,4 +97,13 @@ void appendRfc3339Millis(std::string& out, std::chrono::system_clock::time_point
   if (written > 0) out.append(buffer, static_cast<std::size_t>(written));
 }
 
+void appendJsonMember(std::string& out, std::string_view key, std::string_view value, bool& first) {
+  if (value.empty()) return;
+  if (!first) out += ',';
+  first = false;
+  appendJsonString(out, key);
+  out += ':';
+  appendJsonString(out, value);
+}
+
 }  // namespace auditstream

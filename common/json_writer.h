@@ -12,6 +12,10 @@ namespace auditstream {
 // Appends `text` as a quoted JSON string.
 void appendJsonString(std::string& out, std::string_view text);
 
+// Appends `"key":"value"` as an object member, preceded by a comma unless `first` (which it clears).
+// An empty value is left out: absent and empty read the same in our alert formats.
+void appendJsonMember(std::string& out, std::string_view key, std::string_view value, bool& first);
+
 // Appends `time` as RFC 3339 UTC with millisecond precision: 2026-01-01T00:00:00.000Z (no quotes).
 void appendRfc3339Millis(std::string& out, std::chrono::system_clock::time_point time);
 

@@ -67,16 +67,7 @@ void printSummary(const DemoCounters& counters, double seconds, const Correlatio
 }
 
 Status produce(rd_kafka_t* producer, const DemoEvent& event) {
-  rd_kafka_vu_t fields[4] = {};
-  fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-  fields[0].u.cstr = event.topic.c_str();
-  fields[1].vtype = RD_KAFKA_VTYPE_KEY;
-  fields[1].u.mem = {const_cast<char*>(event.key.data()), event.key.size()};
-  fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
-  fields[2].u.mem = {const_cast<char*>(event.json.data()), event.json.size()};
-  fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  fields[3].u.i = RD_KAFKA_MSG_F_COPY;
-  KafkaErrorPtr error(rd_kafka_produceva(producer, fields, 4));
+  KafkaErrorPtr error = produceCopy(producer, event.topic, event.key, event.json);
   return error ? unavailable(std::string("produce: ") + rd_kafka_error_string(error.get())) : Status::ok();
 }
 

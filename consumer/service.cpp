@@ -295,24 +295,14 @@ class Service {
     const std::string reason(rejectReasonName(rejection.reason));
     const std::string partition = std::to_string(message.partition);
     const std::string offset = std::to_string(message.offset);
-    rd_kafka_vu_t fields[9] = {};
-    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-    fields[0].u.cstr = config_.deadLetterTopic.c_str();
-    fields[1].vtype = RD_KAFKA_VTYPE_VALUE;
-    fields[1].u.mem = {message.payload, message.len};
-    fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    fields[2].u.i = RD_KAFKA_MSG_F_COPY;
-    const auto header = [&](std::size_t index, const char* name, const std::string& text) {
-      fields[index].vtype = RD_KAFKA_VTYPE_HEADER;
-      fields[index].u.header = {name, text.data(), static_cast<ssize_t>(text.size())};
-    };
-    header(3, "reject_reason", reason);
-    header(4, "reject_message", rejection.message);
-    header(5, "source_topic", topic);
-    header(6, "source_partition", partition);
-    header(7, "source_offset", offset);
-    header(8, "cluster", cluster);
-    KafkaErrorPtr error(rd_kafka_produceva(deadLetter_.get(), fields, 9));
+    KafkaErrorPtr error = produceCopy(deadLetter_.get(), config_.deadLetterTopic, {},
+                                      std::string_view(static_cast<const char*>(message.payload), message.len),
+                                      {{"reject_reason", reason},
+                                       {"reject_message", rejection.message},
+                                       {"source_topic", topic},
+                                       {"source_partition", partition},
+                                       {"source_offset", offset},
+                                       {"cluster", cluster}});
     if (error) std::fprintf(stderr, "auditstream: dead-letter produce: %s\n", rd_kafka_error_string(error.get()));
     rd_kafka_poll(deadLetter_.get(), 0);
     (void)effects;

@@ -26,15 +26,6 @@ void hashPart(std::uint64_t& hash, std::string_view part) {
   hash *= 0x100000001b3ULL;
 }
 
-void appendField(std::string& out, std::string_view key, std::string_view value, bool& first) {
-  if (value.empty()) return;
-  if (!first) out += ',';
-  first = false;
-  appendJsonString(out, key);
-  out += ':';
-  appendJsonString(out, value);
-}
-
 void appendList(std::string& out, std::string_view key, const std::vector<std::string>& values, bool& first) {
   if (!first) out += ',';
   first = false;
@@ -70,10 +61,10 @@ std::string alertToJson(const Alert& alert) {
   const RuleMetadata& rule = *alert.rule;
   out += ",\"rule\":{";
   bool first = true;
-  appendField(out, "id", rule.id, first);
-  appendField(out, "title", rule.title, first);
-  appendField(out, "level", rule.level, first);
-  appendField(out, "author", rule.author, first);
+  appendJsonMember(out, "id", rule.id, first);
+  appendJsonMember(out, "title", rule.title, first);
+  appendJsonMember(out, "level", rule.level, first);
+  appendJsonMember(out, "author", rule.author, first);
   appendList(out, "tags", rule.tags, first);
   out += "},\"cluster\":";
   appendJsonString(out, alert.cluster);
@@ -96,18 +87,18 @@ std::string alertToJson(const Alert& alert) {
   out += ",\"evidence\":{";
   first = true;
   appendList(out, "audit_ids", evidence.auditIds, first);
-  appendField(out, "user", evidence.user, first);
-  appendField(out, "impersonated_user", evidence.impersonatedUser, first);
+  appendJsonMember(out, "user", evidence.user, first);
+  appendJsonMember(out, "impersonated_user", evidence.impersonatedUser, first);
   appendList(out, "source_ips", evidence.sourceIps, first);
-  appendField(out, "verb", evidence.verb, first);
-  appendField(out, "request_uri", evidence.requestUri, first);
-  appendField(out, "namespace", evidence.namespaceName, first);
-  appendField(out, "resource", evidence.resource, first);
-  appendField(out, "subresource", evidence.subresource, first);
-  appendField(out, "name", evidence.name, first);
-  appendField(out, "code", evidence.responseCode, first);
-  appendField(out, "decision", evidence.decision, first);
-  appendField(out, "user_agent", evidence.userAgent, first);
+  appendJsonMember(out, "verb", evidence.verb, first);
+  appendJsonMember(out, "request_uri", evidence.requestUri, first);
+  appendJsonMember(out, "namespace", evidence.namespaceName, first);
+  appendJsonMember(out, "resource", evidence.resource, first);
+  appendJsonMember(out, "subresource", evidence.subresource, first);
+  appendJsonMember(out, "name", evidence.name, first);
+  appendJsonMember(out, "code", evidence.responseCode, first);
+  appendJsonMember(out, "decision", evidence.decision, first);
+  appendJsonMember(out, "user_agent", evidence.userAgent, first);
   out += '}';
   if (alert.provenance) {
     out += ",\"provenance\":{\"topic\":";

@@ -5,15 +5,6 @@
 namespace auditstream {
 namespace {
 
-void appendPair(std::string& out, std::string_view key, std::string_view value, bool& first) {
-  if (value.empty()) return;
-  if (!first) out += ',';
-  first = false;
-  appendJsonString(out, key);
-  out += ':';
-  appendJsonString(out, value);
-}
-
 std::string joined(const std::vector<std::string>& values) {
   std::string out;
   for (const std::string& value : values) {
@@ -27,35 +18,35 @@ void appendAlert(std::string& out, const Alert& alert, std::chrono::system_clock
   const RuleMetadata& rule = *alert.rule;
   out += "{\"labels\":{";
   bool first = true;
-  appendPair(out, "alertname", rule.name.empty() ? rule.title : rule.name, first);
-  appendPair(out, "severity", rule.level, first);
-  appendPair(out, "cluster", alert.cluster, first);
-  appendPair(out, "rule_id", rule.id, first);
-  for (const auto& [field, value] : alert.groupBy) appendPair(out, alertmanagerLabelName(field), value, first);
+  appendJsonMember(out, "alertname", rule.name.empty() ? rule.title : rule.name, first);
+  appendJsonMember(out, "severity", rule.level, first);
+  appendJsonMember(out, "cluster", alert.cluster, first);
+  appendJsonMember(out, "rule_id", rule.id, first);
+  for (const auto& [field, value] : alert.groupBy) appendJsonMember(out, alertmanagerLabelName(field), value, first);
   out += "},\"annotations\":{";
   first = true;
   const AlertEvidence& evidence = alert.evidence;
-  appendPair(out, "summary", rule.title + " (" + alert.cluster + ")", first);
-  appendPair(out, "description", rule.description, first);
-  appendPair(out, "rule_author", rule.author, first);  // DRL 1.1: the author is shown with every match
-  appendPair(out, "alert_id", alert.id, first);
-  appendPair(out, "count", std::to_string(alert.count), first);
-  if (alert.folded > 0) appendPair(out, "folded", std::to_string(alert.folded), first);
-  appendPair(out, "first_event_time", formatRfc3339Nanos(alert.firstEventTime), first);
-  appendPair(out, "last_event_time", formatRfc3339Nanos(alert.lastEventTime), first);
-  appendPair(out, "audit_ids", joined(evidence.auditIds), first);
-  appendPair(out, "user", evidence.user, first);
-  appendPair(out, "impersonated_user", evidence.impersonatedUser, first);
-  appendPair(out, "source_ips", joined(evidence.sourceIps), first);
-  appendPair(out, "verb", evidence.verb, first);
-  appendPair(out, "request_uri", evidence.requestUri, first);
-  appendPair(out, "namespace", evidence.namespaceName, first);
-  appendPair(out, "resource", evidence.resource, first);
-  appendPair(out, "name", evidence.name, first);
-  appendPair(out, "code", evidence.responseCode, first);
-  appendPair(out, "decision", evidence.decision, first);
-  appendPair(out, "user_agent", evidence.userAgent, first);
-  if (!rule.references.empty()) appendPair(out, "references", joined(rule.references), first);
+  appendJsonMember(out, "summary", rule.title + " (" + alert.cluster + ")", first);
+  appendJsonMember(out, "description", rule.description, first);
+  appendJsonMember(out, "rule_author", rule.author, first);  // DRL 1.1: the author is shown with every match
+  appendJsonMember(out, "alert_id", alert.id, first);
+  appendJsonMember(out, "count", std::to_string(alert.count), first);
+  if (alert.folded > 0) appendJsonMember(out, "folded", std::to_string(alert.folded), first);
+  appendJsonMember(out, "first_event_time", formatRfc3339Nanos(alert.firstEventTime), first);
+  appendJsonMember(out, "last_event_time", formatRfc3339Nanos(alert.lastEventTime), first);
+  appendJsonMember(out, "audit_ids", joined(evidence.auditIds), first);
+  appendJsonMember(out, "user", evidence.user, first);
+  appendJsonMember(out, "impersonated_user", evidence.impersonatedUser, first);
+  appendJsonMember(out, "source_ips", joined(evidence.sourceIps), first);
+  appendJsonMember(out, "verb", evidence.verb, first);
+  appendJsonMember(out, "request_uri", evidence.requestUri, first);
+  appendJsonMember(out, "namespace", evidence.namespaceName, first);
+  appendJsonMember(out, "resource", evidence.resource, first);
+  appendJsonMember(out, "name", evidence.name, first);
+  appendJsonMember(out, "code", evidence.responseCode, first);
+  appendJsonMember(out, "decision", evidence.decision, first);
+  appendJsonMember(out, "user_agent", evidence.userAgent, first);
+  if (!rule.references.empty()) appendJsonMember(out, "references", joined(rule.references), first);
   out += "},\"startsAt\":\"" + formatRfc3339Nanos(alert.firstEventTime) + "\",\"endsAt\":\"";
   appendRfc3339Millis(out, endsAt);
   out += "\"}";

@@ -114,25 +114,10 @@ void KafkaAlertSink::submit(std::shared_ptr<const Alert> alert, AckCallback ack)
     std::lock_guard lock(state.mutex);
     ++state.outstanding;
   }
-  rd_kafka_vu_t fields[8] = {};
-  fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-  fields[0].u.cstr = state.options.topic.c_str();
-  fields[1].vtype = RD_KAFKA_VTYPE_KEY;
-  fields[1].u.mem = {const_cast<char*>(key.data()), key.size()};
-  fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
-  fields[2].u.mem = {const_cast<char*>(value.data()), value.size()};
-  fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  fields[3].u.i = RD_KAFKA_MSG_F_COPY;
-  fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
-  fields[4].u.ptr = inFlight;
-  fields[5].vtype = RD_KAFKA_VTYPE_HEADER;
-  fields[5].u.header = {"rule_id", rule.data(), static_cast<ssize_t>(rule.size())};
-  fields[6].vtype = RD_KAFKA_VTYPE_HEADER;
-  fields[6].u.header = {"severity", severity.data(), static_cast<ssize_t>(severity.size())};
-  fields[7].vtype = RD_KAFKA_VTYPE_HEADER;
-  fields[7].u.header = {"cluster", alert->cluster.data(), static_cast<ssize_t>(alert->cluster.size())};
   while (true) {
-    KafkaErrorPtr error(rd_kafka_produceva(state.producer.get(), fields, 8));
+    KafkaErrorPtr error =
+        produceCopy(state.producer.get(), state.options.topic, key, value,
+                    {{"rule_id", rule}, {"severity", severity}, {"cluster", alert->cluster}}, inFlight);
     if (!error) return;
     const rd_kafka_resp_err_t code = rd_kafka_error_code(error.get());
     if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {

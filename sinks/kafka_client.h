@@ -5,6 +5,8 @@
 
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "sinks/kafka_handles.h"
@@ -19,6 +21,16 @@ Result<KafkaConfPtr> makeKafkaConf(const KafkaProperties& properties);
 // A producer or consumer from `properties` (rd_kafka_new takes ownership of the conf on success).
 Result<KafkaClientPtr> makeKafkaClient(rd_kafka_type_t type, const KafkaProperties& properties);
 Result<KafkaClientPtr> makeKafkaClient(rd_kafka_type_t type, KafkaConfPtr conf);
+
+struct KafkaHeader {
+  const char* name;
+  std::string_view value;
+};
+
+// Produces a copy of `value` under `key` (empty: no key) to `topic`, with headers and the opaque the
+// delivery report gets. Null on success; the librdkafka error otherwise (QUEUE_FULL: poll and retry).
+KafkaErrorPtr produceCopy(rd_kafka_t* producer, const std::string& topic, std::string_view key, std::string_view value,
+                          const std::vector<KafkaHeader>& headers = {}, void* opaque = nullptr);
 
 // A Status from a librdkafka error code, with `what` as context ("commit: Broker: Unknown topic").
 Status kafkaError(std::string_view what, rd_kafka_resp_err_t error);

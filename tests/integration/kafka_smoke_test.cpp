@@ -48,17 +48,7 @@ Status produceNumbered(const std::string& bootstrap, const std::string& topic, i
     const std::string key = "k" + std::to_string(i);
     const std::string value = "m" + std::to_string(i);
     while (true) {
-      // rd_kafka_produceva: the typed form of rd_kafka_producev, without its C-cast macros.
-      rd_kafka_vu_t fields[4] = {};
-      fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-      fields[0].u.cstr = topic.c_str();
-      fields[1].vtype = RD_KAFKA_VTYPE_KEY;
-      fields[1].u.mem = {const_cast<char*>(key.data()), key.size()};
-      fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
-      fields[2].u.mem = {const_cast<char*>(value.data()), value.size()};
-      fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-      fields[3].u.i = RD_KAFKA_MSG_F_COPY;
-      KafkaErrorPtr produceError(rd_kafka_produceva(producer.get(), fields, 4));
+      KafkaErrorPtr produceError = produceCopy(producer.get(), topic, key, value);
       const rd_kafka_resp_err_t error =
           produceError ? rd_kafka_error_code(produceError.get()) : RD_KAFKA_RESP_ERR_NO_ERROR;
       if (error == RD_KAFKA_RESP_ERR__QUEUE_FULL) {

@@ -62,17 +62,7 @@ Status produceAll(const std::string& bootstrap, const std::string& topic, const 
   ASSIGN_OR_RETURN(KafkaClientPtr producer,
                    makeKafkaClient(RD_KAFKA_PRODUCER, KafkaProperties{{"bootstrap.servers", bootstrap}}));
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    const std::string key = std::to_string(i);
-    rd_kafka_vu_t fields[4] = {};
-    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-    fields[0].u.cstr = topic.c_str();
-    fields[1].vtype = RD_KAFKA_VTYPE_KEY;
-    fields[1].u.mem = {const_cast<char*>(key.data()), key.size()};
-    fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
-    fields[2].u.mem = {const_cast<char*>(messages[i].data()), messages[i].size()};
-    fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-    fields[3].u.i = RD_KAFKA_MSG_F_COPY;
-    KafkaErrorPtr error(rd_kafka_produceva(producer.get(), fields, 4));
+    KafkaErrorPtr error = produceCopy(producer.get(), topic, std::to_string(i), messages[i]);
     if (error) return unavailable(rd_kafka_error_string(error.get()));
   }
   if (rd_kafka_flush(producer.get(), 30'000) != RD_KAFKA_RESP_ERR_NO_ERROR) return unavailable("flush timed out");
