@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <simdjson.h>
 #include <sstream>
 
 #include "config/rule_pack.h"
@@ -193,9 +194,11 @@ class Service {
     properties["enable.auto.commit"] = "false";  // commits come from the offset tracker
     if (!properties.contains("partition.assignment.strategy")) properties["partition.assignment.strategy"] = "range";
     if (!properties.contains("auto.offset.reset")) properties["auto.offset.reset"] = "earliest";
+    if (!properties.contains("statistics.interval.ms")) properties["statistics.interval.ms"] = "5000";  // lag
     ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Service::onRebalance);
+    rd_kafka_conf_set_stats_cb(conf.get(), &Service::onStatistics);
     ASSIGN_OR_RETURN(consumer_, makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf)));
     rd_kafka_poll_set_consumer(consumer_.get());
     std::vector<std::string> topics = config_.topics;
@@ -224,6 +227,30 @@ class Service {
       service->tracker_.revoke({partitions->elems[i].topic, partitions->elems[i].partition});
     }
     rd_kafka_assign(consumer, nullptr);
+  }
+
+  // librdkafka statistics (JSON, on the polling thread): how far behind each assigned partition is.
+  static int onStatistics(rd_kafka_t* /*client*/, char* json, std::size_t length, void* opaque) {
+    auto* service = static_cast<Service*>(opaque);
+    simdjson::dom::parser parser;
+    simdjson::dom::object topics;
+    if (service->metrics_ == nullptr || parser.parse(json, length).get_object()["topics"].get(topics)) return 0;
+    for (const auto topic : topics) {
+      simdjson::dom::object partitions;
+      if (topic.value["partitions"].get(partitions)) continue;
+      for (const auto partition : partitions) {
+        // Behind = high watermark − next offset handed to us (committed offsets trail on purpose).
+        std::int64_t high = -1;
+        std::int64_t next = -1;
+        std::int64_t id = -1;
+        if (partition.value["hi_offset"].get(high) || partition.value["app_offset"].get(next) ||
+            partition.value["partition"].get(id) || id < 0 || high < 0 || next < 0) {
+          continue;
+        }
+        service->metrics_->setConsumerLag(std::string(topic.key), static_cast<std::int32_t>(id), high - next);
+      }
+    }
+    return 0;  // librdkafka frees the JSON
   }
 
   void handle(rd_kafka_message_t& message) {

@@ -37,6 +37,8 @@ struct ServiceMetrics::Handles {
   prometheus::Counter* alertsFailed = nullptr;
   prometheus::Counter* commits = nullptr;
   prometheus::Gauge* inFlight = nullptr;
+  prometheus::Family<prometheus::Gauge>* lag = nullptr;
+  std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lagByPartition;
   // What was already added to each counter.
   std::map<const prometheus::Counter*, double> published;
   double& seen(const prometheus::Counter* counter) { return published[counter]; }
@@ -81,11 +83,18 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
   };
   handles->liveKeys = &gauges("auditstream_window_live_keys", "Live correlation keys").Add({});
   handles->idlePartitions = &gauges("auditstream_idle_partitions", "Partitions not holding the watermark back").Add({});
+  handles->lag = &gauges("auditstream_consumer_lag", "Messages behind the partition's high watermark");
   handles->inFlight =
       &gauges("auditstream_messages_in_flight", "Messages whose effects are not yet acknowledged").Add({});
   handles->exposer->RegisterCollectable(handles->registry, "/metrics");
   handles->exposer->RegisterCollectable(handles->registry, "/healthz");
   return std::unique_ptr<ServiceMetrics>(new ServiceMetrics(std::move(handles)));
+}
+
+void ServiceMetrics::setConsumerLag(const std::string& topic, std::int32_t partition, std::int64_t lag) {
+  auto& gauge = handles_->lagByPartition[{topic, partition}];
+  if (gauge == nullptr) gauge = &handles_->lag->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+  gauge->Set(static_cast<double>(lag));
 }
 
 ServiceMetrics::ServiceMetrics(std::unique_ptr<Handles> handles) : handles_(std::move(handles)) {}

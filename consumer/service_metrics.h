@@ -25,6 +25,9 @@ class ServiceMetrics {
   ServiceMetrics(const ServiceMetrics&) = delete;
   ServiceMetrics& operator=(const ServiceMetrics&) = delete;
 
+  // From librdkafka's statistics (every few seconds): messages behind the high watermark per partition.
+  void setConsumerLag(const std::string& topic, std::int32_t partition, std::int64_t lag);
+
   void publish(const ProcessCounters& processing, const CorrelationCounters& correlations,
                const AlertRouterStats& router, std::uint64_t committedOffsets, std::size_t inFlightMessages);
 

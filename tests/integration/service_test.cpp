@@ -172,7 +172,8 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
         auto response = client.send({"GET", "http://127.0.0.1:" + std::to_string(metricsPort) + "/metrics", "", {}});
         metrics = response ? response->body : "";
         return metrics.find(consumed) != std::string::npos &&
-               metrics.find("auditstream_rejected_total{reason=\"not_json\"} 1") != std::string::npos;
+               metrics.find("auditstream_rejected_total{reason=\"not_json\"} 1") != std::string::npos &&
+               metrics.find("auditstream_consumer_lag{partition=\"0\",topic=\"" + topic + "\"} 0") != std::string::npos;
       },
       std::chrono::seconds(90), std::chrono::milliseconds(250));
   kill(pid, SIGTERM);
