@@ -135,6 +135,7 @@ class Service {
         lastAdvance = now;
         routeCorrelationAlerts(correlator_->advance());
       }
+      applyBackPressure();
       if (now - lastCommit > std::chrono::seconds(1)) {
         lastCommit = now;
         commit(false);
@@ -144,7 +145,8 @@ class Service {
     }
     std::fprintf(stderr, "auditstream: stopping: closing windows, draining sinks, committing\n");
     routeCorrelationAlerts(correlator_->finish());
-    router_->flush(std::chrono::seconds(30));
+    // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
+    router_->flush(std::chrono::seconds(10));
     commit(true);
     if (deadLetter_) rd_kafka_flush(deadLetter_.get(), 10'000);
     rd_kafka_consumer_close(consumer_.get());
@@ -312,6 +314,29 @@ class Service {
     for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
   }
 
+  // Sinks slower than the input: pause every assigned partition while too many messages wait for alert
+  // acknowledgements, resume below half — never drop. (Messages waiting only for the watermark do not
+  // count: pausing for them would stop the events that move the watermark.)
+  void applyBackPressure() {
+    for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
+    const std::size_t waiting = tracker_.inFlight() - std::min(tracker_.inFlight(), awaitingSignals_.size());
+    const bool pause = !paused_ && waiting > config_.queueMessages;
+    const bool resume = paused_ && waiting < config_.queueMessages / 2;
+    if (!pause && !resume) return;
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    KafkaPartitionListPtr assignment(raw);
+    if (pause) {
+      rd_kafka_pause_partitions(consumer_.get(), assignment.get());
+    } else {
+      rd_kafka_resume_partitions(consumer_.get(), assignment.get());
+    }
+    paused_ = pause;
+    ++(pause ? pauses_ : resumes_);
+    std::fprintf(stderr, "auditstream: %s consumption: %zu messages wait for alert acknowledgements\n",
+                 pause ? "pausing" : "resuming", waiting);
+  }
+
   void deadLetterOf(const rd_kafka_message_t& message, const std::string& topic, const std::string& cluster,
                     const Rejection& rejection, const std::shared_ptr<MessageEffects>& effects) {
     ++rejected_;
@@ -383,13 +408,14 @@ class Service {
   ServiceConfig config_;
   RulePack pack_;
   SystemClock clock_;
-  std::unique_ptr<AlertRouter> router_;
   std::unique_ptr<EventProcessor> processor_;
   std::unique_ptr<CorrelationEngine> correlator_;
   std::unique_ptr<ClusterResolver> resolver_;
   KafkaClientPtr deadLetter_;
   OffsetTracker tracker_;
   DoneOffsets done_;
+  // After done_ and the tracker: destroyed before them, since closing a sink acks what it still holds.
+  std::unique_ptr<AlertRouter> router_;
   std::map<Key, std::uint32_t> partitionIndex_;
   struct AwaitingSignals {
     std::int64_t latestSignal;
@@ -398,6 +424,9 @@ class Service {
   std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
   std::uint64_t rejected_ = 0;
   std::uint64_t committedOffsets_ = 0;
+  bool paused_ = false;
+  std::uint64_t pauses_ = 0;
+  std::uint64_t resumes_ = 0;
   std::unique_ptr<ServiceMetrics> metrics_;
   KafkaClientPtr consumer_;  // last: destroyed first, before what its callbacks use
 };

@@ -108,6 +108,23 @@ bool allCommitted(const std::string& bootstrap, const std::string& group, const 
   return true;
 }
 
+// Starts `auditstream run --config CONFIG` with stderr to LOG; the pid, or -1.
+pid_t spawnService(const std::string& configPath, const std::string& logPath) {
+  const char* argv[] = {AUDITSTREAM_BINARY, "run", "--config", configPath.c_str(), nullptr};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, AUDITSTREAM_BINARY, &actions, nullptr, const_cast<char**>(argv), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+std::string fileText(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 // A port nothing listens on right now (bind to 0, read it back, close).
 int freePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -154,13 +171,8 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
                                      << metricsPort << "'}\n";
   const std::string configPath = (work / "config.yml").string();
   const std::string logPath = (work / "service.log").string();
-  const char* argv[] = {AUDITSTREAM_BINARY, "run", "--config", configPath.c_str(), nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, AUDITSTREAM_BINARY, &actions, nullptr, const_cast<char**>(argv), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = spawnService(configPath, logPath);
+  ASSERT_GT(pid, 0);
   // Everything consumed (the service's own metrics say so); then a clean stop closes the correlation
   // windows, drains the sinks and commits. (While it runs, a message whose signals still wait for the
   // watermark is not committed: the newest events of a quiet stream are committed at the stop.)
@@ -205,6 +217,53 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
     EXPECT_EQ(message.headers.at("cluster"), cluster);
   }
   EXPECT_EQ(reasons, (std::multiset<std::string>{"not_an_event", "not_json", "truncated"}));
+}
+
+// A durable sink that never acknowledges (an Alertmanager that is down, durable: true): the service pauses
+// instead of buffering without bound, and what was not acknowledged is not committed — it will be
+// consumed again, nothing is lost.
+TEST(Service, UnacknowledgedAlertsPauseConsumptionAndAreNotCommitted) {
+  const Result<std::string> bootstrap = testing::kafkaBootstrap();
+  ASSERT_TRUE(bootstrap) << bootstrap.status();
+  const std::string cluster = testing::uniqueName("bp");
+  const std::string topic = "audit." + cluster;
+  const std::string group = testing::uniqueName("service");
+  {
+    auto admin = makeKafkaClient(RD_KAFKA_PRODUCER, KafkaProperties{{"bootstrap.servers", *bootstrap}}).value();
+    ASSERT_TRUE(createTopic(admin.get(), TopicSpec{topic, 1, 1}, std::chrono::seconds(30)).isOk());
+  }
+  std::vector<std::string> messages;
+  for (int round = 0; round < 5; ++round) {
+    for (std::string& line : lines(kInputs[1])) messages.push_back(std::move(line));  // exec-attach: stateless alerts
+  }
+  ASSERT_TRUE(produceAll(*bootstrap, topic, messages).isOk());
+  const fs::path work = fs::temp_directory_path() / group;
+  fs::create_directories(work);
+  std::ofstream(work / "config.yml") << "kafka: {bootstrap.servers: '" << *bootstrap << "', group.id: " << group
+                                     << "}\ntopics: [" << topic << "]\nrules: [" << (kSource / "config/rules").string()
+                                     << "]\nsinks: {alertmanager: {urls: ['http://127.0.0.1:" << freePort()
+                                     << "'], durable: true, min_level: informational}}\nlimits: {queue_messages: 3}\n"
+                                     << "metrics: {address: '127.0.0.1:" << freePort() << "'}\n";
+  const std::string logPath = (work / "service.log").string();
+  const pid_t pid = spawnService((work / "config.yml").string(), logPath);
+  ASSERT_GT(pid, 0);
+  const bool paused = testing::waitUntil(
+      [&] { return fileText(logPath).find("pausing consumption") != std::string::npos; }, std::chrono::seconds(60));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const std::string log = fileText(logPath);
+  ASSERT_TRUE(paused) << log;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
+  // Committed stops at the first message whose alert was never acknowledged.
+  auto client =
+      makeKafkaClient(RD_KAFKA_CONSUMER, KafkaProperties{{"bootstrap.servers", *bootstrap}, {"group.id", group}})
+          .value();
+  KafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), 0);
+  ASSERT_EQ(rd_kafka_committed(client.get(), list.get(), 10'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_LT(list->elems[0].offset, static_cast<std::int64_t>(messages.size())) << log;
+  EXPECT_LE(list->elems[0].offset, 1) << "only messages before the first alerting one may be committed\n" << log;
 }
 
 }  // namespace
