@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 #include <set>
 #include <simdjson.h>
 
@@ -217,6 +218,103 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
     EXPECT_EQ(message.headers.at("cluster"), cluster);
   }
   EXPECT_EQ(reasons, (std::multiset<std::string>{"not_an_event", "not_json", "truncated"}));
+}
+
+// Polls the service's /metrics until `wanted` appears in it (or `deadline` passes).
+bool metricsShow(int port, const std::string& wanted, std::chrono::seconds deadline) {
+  return testing::waitUntil(
+      [&] {
+        auto client = HttpClient::create().value();
+        auto response = client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/metrics", "", {}});
+        return response && response->body.find(wanted) != std::string::npos;
+      },
+      deadline, std::chrono::milliseconds(100));
+}
+
+// kill -9 mid-stream, then a restart in the same group: every expected alert is on the alerts topic (none
+// lost); repeats (work redone after the crash) carry the same alert id.
+TEST(Service, AKilledServiceLosesNoAlertAndRepeatsKeepTheirIds) {
+  const Result<std::string> bootstrap = testing::kafkaBootstrap();
+  ASSERT_TRUE(bootstrap) << bootstrap.status();
+  const std::string cluster = testing::uniqueName("kill");
+  const std::string topic = "audit." + cluster;
+  const std::string alerts = topic + ".alerts";
+  const std::string group = testing::uniqueName("service");
+  {
+    auto admin = makeKafkaClient(RD_KAFKA_PRODUCER, KafkaProperties{{"bootstrap.servers", *bootstrap}}).value();
+    ASSERT_TRUE(createTopic(admin.get(), TopicSpec{topic, 1, 1}, std::chrono::seconds(30)).isOk());
+    ASSERT_TRUE(createTopic(admin.get(), TopicSpec{alerts, 1, 1}, std::chrono::seconds(30)).isOk());
+  }
+  // Stateless alerts only (exec-attach), each round with its own audit IDs.
+  const fs::path work = fs::temp_directory_path() / group;
+  fs::create_directories(work);
+  std::vector<std::string> rounds[2];
+  for (int round = 0; round < 6; ++round) {
+    for (std::string line : lines(kInputs[1])) {
+      const std::string tag = "exec-attach-";
+      for (std::size_t at = line.find(tag); at != std::string::npos; at = line.find(tag, at + 1)) {
+        line.insert(at + tag.size(), "r" + std::to_string(round) + "-");
+      }
+      rounds[round < 3 ? 0 : 1].push_back(line);
+    }
+  }
+  {
+    std::ofstream all(work / "events.jsonl");
+    for (const auto& half : rounds) {
+      for (const std::string& line : half) all << line << "\n";
+    }
+  }
+  const auto writeConfig = [&](int metricsPort) {
+    // A short session: the killed member's partitions move to its successor after 6 s, not 45.
+    std::ofstream(work / "config.yml") << "kafka: {bootstrap.servers: '" << *bootstrap << "', group.id: " << group
+                                       << ", session.timeout.ms: 6000, heartbeat.interval.ms: 1000}\ntopics: [" << topic
+                                       << "]\nrules: [" << (kSource / "config/rules").string()
+                                       << "]\nsinks: {kafka_topic: " << alerts
+                                       << "}\nmetrics: {address: '127.0.0.1:" << metricsPort << "'}\n";
+  };
+  const std::string logPath = (work / "service.log").string();
+
+  ASSERT_TRUE(produceAll(*bootstrap, topic, rounds[0]).isOk());
+  int port = freePort();
+  writeConfig(port);
+  pid_t pid = spawnService((work / "config.yml").string(), logPath);
+  ASSERT_GT(pid, 0);
+  const bool firstHalf =
+      metricsShow(port, "auditstream_events_total " + std::to_string(rounds[0].size()), std::chrono::seconds(60));
+  kill(pid, SIGKILL);  // no drain, no commit
+  waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(firstHalf) << fileText(logPath);
+
+  ASSERT_TRUE(produceAll(*bootstrap, topic, rounds[1]).isOk());
+  port = freePort();
+  writeConfig(port);
+  pid = spawnService((work / "config.yml").string(), logPath);
+  ASSERT_GT(pid, 0);
+  const bool caughtUp = metricsShow(port, "auditstream_consumer_lag{partition=\"0\",topic=\"" + topic + "\"} 0",
+                                    std::chrono::seconds(60));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(caughtUp) << fileText(logPath);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << fileText(logPath);
+
+  std::string command = std::string(AUDITSTREAM_BINARY) + " replay --quiet --rules " +
+                        (kSource / "config/rules").string() + " --cluster " + cluster + " " +
+                        (work / "events.jsonl").string();
+  std::set<std::string> expected;
+  simdjson::dom::parser parser;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[1 << 16];
+  while (pipe != nullptr && std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    expected.emplace(std::string_view(parser.parse(std::string(buffer))["id"]));
+  }
+  if (pipe != nullptr) pclose(pipe);
+  ASSERT_GE(expected.size(), 30U);
+  std::map<std::string, int> received;
+  for (const auto& message : readAll(*bootstrap, alerts))
+    ++received[std::string(std::string_view(parser.parse(message.value)["id"]))];
+  for (const std::string& id : expected) EXPECT_TRUE(received.contains(id)) << "lost: " << id;
+  for (const auto& [id, count] : received) EXPECT_TRUE(expected.contains(id)) << "unexpected: " << id;
 }
 
 // A durable sink that never acknowledges (an Alertmanager that is down, durable: true): the service pauses
