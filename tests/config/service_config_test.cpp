@@ -79,5 +79,13 @@ TEST(ServiceConfig, EveryProblemHasItsPosition) {
   EXPECT_EQ(problem(kMinimal + "metrics: {address: 9108}\n"), "c.yml:7:20: metrics.address (9108) must be host:port");
 }
 
+TEST(ServiceConfig, TheShippedExampleParses) {
+  const auto config = loadServiceConfig(AUDITSTREAM_EXAMPLE_CONFIG);
+  ASSERT_TRUE(config) << config.status();
+  EXPECT_EQ(config->topicPattern, "^audit\\..*");
+  EXPECT_EQ(config->alertsTopic, "auditstream.alerts");
+  EXPECT_EQ(config->alertmanager->urls.size(), 2U);
+}
+
 }  // namespace
 }  // namespace auditstream
