@@ -4,6 +4,8 @@
 #include <optional>
 #include <set>
 
+#include "common/base64.h"
+
 namespace auditstream {
 namespace {
 
@@ -111,27 +113,6 @@ SigmaPattern parseSigmaString(std::string_view text) {
   return pattern;
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16 |
-                       static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
-  }
-  if (i < bytes.size()) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 // The three encodings of `text` at byte offsets 0, 1, 2 inside a longer base64 string (Sigma's
 // base64offset), trimmed to the characters that do not depend on the unknown neighbours.
 std::vector<std::string> base64Offsets(std::string_view text) {
@@ -139,7 +120,7 @@ std::vector<std::string> base64Offsets(std::string_view text) {
   static constexpr std::size_t kEndTrim[] = {0, 3, 2};
   std::vector<std::string> variants;
   for (std::size_t i = 0; i < 3; ++i) {
-    const std::string encoded = base64(std::string(i, ' ') + std::string(text));
+    const std::string encoded = base64Encode(std::string(i, ' ') + std::string(text));
     const std::size_t trim = kEndTrim[(text.size() + i) % 3];
     if (encoded.size() < kStart[i] + trim) continue;
     variants.push_back(encoded.substr(kStart[i], encoded.size() - kStart[i] - trim));
@@ -235,7 +216,7 @@ Result<FieldMatchSpec> parseFieldMatch(std::string_view key, const std::vector<S
         if (text.find_first_of("*?") != std::string::npos) {
           return scalar.where.error("base64 values cannot hold wildcards");
         }
-        texts = modifiers.base64 ? std::vector<std::string>{base64(text)} : base64Offsets(text);
+        texts = modifiers.base64 ? std::vector<std::string>{base64Encode(text)} : base64Offsets(text);
         for (const std::string& encoded : texts) {
           ValueSpec variant = base;
           variant.pattern = {{PatternPiece::Kind::kLiteral, encoded}};

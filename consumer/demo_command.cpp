@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <librdkafka/rdkafka_mock.h>
 #include <map>
@@ -31,7 +30,6 @@ std::int64_t nowNanos() {
 // Counts what the demo saw, for the periodic summary line.
 struct DemoCounters {
   std::uint64_t events = 0;
-  std::uint64_t messages = 0;
   std::uint64_t rejected = 0;
   std::map<std::string, std::uint64_t> alertsByLevel;
 };
@@ -172,7 +170,6 @@ int runDemo(const CommandLine& command) {
       const auto rejections = processor->process(
           std::string_view(static_cast<const char*>(message->payload), message->len), context, alerts);
       counters.rejected += rejections.size();
-      ++counters.messages;
       for (const Alert& alert : alerts) printer.print(alert, counters);
       if (const auto latest = processor->latestEventTime()) correlator.observe(slot->second, *latest);
       for (Signal& signal : processor->takeSignals()) correlator.add(std::move(signal));

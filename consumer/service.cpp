@@ -288,7 +288,7 @@ class Service {
     effects->key = key;
     effects->offset = message.offset;
     effects->done = &done_;
-    for (const Rejection& rejection : rejections) deadLetterOf(message, topic, cluster, rejection, effects);
+    for (const Rejection& rejection : rejections) deadLetterOf(message, topic, cluster, rejection);
     for (Alert& alert : alerts) {
       ++effects->remaining;
       router_->route(std::move(alert), [effects](const Delivery& delivery) {
@@ -338,7 +338,7 @@ class Service {
   }
 
   void deadLetterOf(const rd_kafka_message_t& message, const std::string& topic, const std::string& cluster,
-                    const Rejection& rejection, const std::shared_ptr<MessageEffects>& effects) {
+                    const Rejection& rejection) {
     ++rejected_;
     std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", topic.c_str(), message.partition,
                  static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
@@ -357,7 +357,6 @@ class Service {
                                        {"cluster", cluster}});
     if (error) std::fprintf(stderr, "auditstream: dead-letter produce: %s\n", rd_kafka_error_string(error.get()));
     rd_kafka_poll(deadLetter_.get(), 0);
-    (void)effects;
   }
 
   void routeCorrelationAlerts(std::vector<Alert> alerts) {

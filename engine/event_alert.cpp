@@ -2,7 +2,7 @@
 
 namespace auditstream {
 
-AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& /*resolver*/) {
+AlertEvidence evidenceOf(const AuditEvent& event) {
   AlertEvidence evidence;
   evidence.auditIds.emplace_back(event.get(FastField::kAuditId));
   evidence.user = event.get(FastField::kUserUsername);
@@ -20,8 +20,8 @@ AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& /*resolver*/) {
   return evidence;
 }
 
-Alert makeEventAlert(std::shared_ptr<const RuleMetadata> rule, const AuditEvent& event, FieldResolver& resolver,
-                     std::string_view cluster, std::optional<AlertProvenance> provenance) {
+Alert makeEventAlert(std::shared_ptr<const RuleMetadata> rule, const AuditEvent& event, std::string_view cluster,
+                     std::optional<AlertProvenance> provenance) {
   Alert alert;
   EventTime windowStart = event.time;
   if (event.has(FastField::kRequestReceivedTimestamp)) {
@@ -31,7 +31,7 @@ Alert makeEventAlert(std::shared_ptr<const RuleMetadata> rule, const AuditEvent&
   alert.rule = std::move(rule);
   alert.cluster = std::string(cluster);
   alert.firstEventTime = alert.lastEventTime = event.time;
-  alert.evidence = evidenceOf(event, resolver);
+  alert.evidence = evidenceOf(event);
   alert.provenance = std::move(provenance);
   return alert;
 }

@@ -8,14 +8,13 @@
 
 #include "engine/alert.h"
 #include "engine/audit_event.h"
-#include "engine/field_resolver.h"
 
 namespace auditstream {
 
-// The evidence fields of `event`. `resolver` must have been reset for this event.
-AlertEvidence evidenceOf(const AuditEvent& event, FieldResolver& resolver);
+// The evidence fields of `event` (all fast fields: no member is parsed for them).
+AlertEvidence evidenceOf(const AuditEvent& event);
 
-Alert makeEventAlert(std::shared_ptr<const RuleMetadata> rule, const AuditEvent& event, FieldResolver& resolver,
-                     std::string_view cluster, std::optional<AlertProvenance> provenance);
+Alert makeEventAlert(std::shared_ptr<const RuleMetadata> rule, const AuditEvent& event, std::string_view cluster,
+                     std::optional<AlertProvenance> provenance);
 
 }  // namespace auditstream

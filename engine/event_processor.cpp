@@ -39,8 +39,7 @@ std::vector<Rejection> EventProcessor::process(std::string_view message, const M
         for (const CorrelationInput& input : correlations_->inputsOfRule(rule)) signal(input, event, context);
         if (!correlations_->ruleAlertsAlone(rule)) continue;
       }
-      alerts.push_back(
-          makeEventAlert(rules_->ruleShared(rule), event, state_->resolver, context.cluster, context.provenance));
+      alerts.push_back(makeEventAlert(rules_->ruleShared(rule), event, context.cluster, context.provenance));
     }
     counters_.ruleHits += hits_.size();
   });
@@ -68,7 +67,7 @@ void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& eve
   // first_seen history rules never alert: their signals need no evidence.
   const bool historyOnly = spec.type == CorrelationType::kFirstSeen && input.ordinal + 1 < spec.rules.size();
   if (!historyOnly) {
-    signal.evidence = evidenceOf(event, state_->resolver);
+    signal.evidence = evidenceOf(event);
     signal.provenance = context.provenance;
   }
   signals_.push_back(std::move(signal));

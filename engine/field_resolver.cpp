@@ -34,7 +34,6 @@ void FieldResolver::reset(const AuditEvent& event) {
   event_ = &event;
   for (auto& slot : parsed_) slot->source = nullptr;
   numberText_.clear();
-  memberErrors_ = 0;
 }
 
 void FieldResolver::resolve(const FieldPath& path, std::vector<FieldValue>& out) {
@@ -59,9 +58,9 @@ void FieldResolver::resolve(const FieldPath& path, std::vector<FieldValue>& out)
       if (slot.source != event.members[index].valueStart) {
         slot.source = event.members[index].valueStart;
         const std::string_view text = jsonValueAt(slot.source, event.rawLimit);
-        // The text sits inside a padded message buffer: at least SIMDJSON_PADDING bytes follow it.
+        // The text sits inside a padded message buffer: at least SIMDJSON_PADDING bytes follow it. A
+        // member that does not parse (too deep, malformed inside a skipped value) reads as absent.
         slot.ok = !slot.parser.parse(text.data(), text.size(), false).get(slot.root);
-        if (!slot.ok) ++memberErrors_;
       }
       if (slot.ok) walk(&slot.root, path, end, out);
       return;

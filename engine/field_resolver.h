@@ -30,9 +30,6 @@ class FieldResolver {
   // The first string value at `path`, or empty.
   std::string_view firstString(const FieldPath& path);
 
-  // Members that could not be parsed (too deep, malformed inside a skipped value) in this event.
-  std::size_t memberErrors() const { return memberErrors_; }
-
  private:
   struct Parsed;
   // simdjson's dom::element is passed as void* to keep simdjson.h out of this header.
@@ -42,7 +39,6 @@ class FieldResolver {
   std::vector<std::unique_ptr<Parsed>> parsed_;  // one slot per member index, reused across events
   std::deque<std::string> numberText_;           // text of numbers read from the DOM, for this event
   std::vector<FieldValue> scratch_;
-  std::size_t memberErrors_ = 0;
 };
 
 }  // namespace auditstream

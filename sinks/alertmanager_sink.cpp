@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "common/base64.h"
 #include "sinks/alertmanager_payload.h"
 
 namespace auditstream {
@@ -16,24 +17,6 @@ struct Queued {
   std::shared_ptr<const Alert> alert;
   AckCallback ack;
 };
-
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned value = 0;
-  int bits = -6;
-  for (const char c : bytes) {
-    value = (value << 8) + static_cast<unsigned char>(c);
-    bits += 8;
-    while (bits >= 0) {
-      out += kAlphabet[(value >> bits) & 0x3f];
-      bits -= 6;
-    }
-  }
-  if (bits > -6) out += kAlphabet[((value << 8) >> (bits + 8)) & 0x3f];
-  while (out.size() % 4 != 0) out += '=';
-  return out;
-}
 
 }  // namespace
 
@@ -125,7 +108,7 @@ Result<std::unique_ptr<AlertmanagerSink>> AlertmanagerSink::create(AlertmanagerO
   state->headers.emplace_back("Content-Type: application/json");
   if (!options.bearerToken.empty()) state->headers.push_back("Authorization: Bearer " + options.bearerToken);
   if (!options.basicUser.empty()) {
-    state->headers.push_back("Authorization: Basic " + base64(options.basicUser + ":" + options.basicPassword));
+    state->headers.push_back("Authorization: Basic " + base64Encode(options.basicUser + ":" + options.basicPassword));
   }
   for (std::string& url : options.urls) {
     while (!url.empty() && url.back() == '/') url.pop_back();

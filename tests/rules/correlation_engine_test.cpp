@@ -221,29 +221,36 @@ TEST_F(Correlations, ChainedCorrelationsFeedOnFires) {
   EXPECT_EQ(fired[2].rule->id, "outer");
 }
 
-TEST_F(Correlations, ReferencesAndConditionsAreChecked) {
-  RuleLoad load =
-      loadSigmaRulesFromText(kBase +
-                                 "title: bad\nid: bad\ncorrelation: {type: value_count, rules: [nope], timespan: 1m, "
-                                 "condition: {gte: 2}}\n",
-                             "c.yml");
+// The problems of compiling `correlations` (YAML after the two base rules), as "c.yml:line:col: reason".
+std::vector<std::string> problemsOf(const std::string& correlations) {
+  RuleLoad load = loadSigmaRulesFromText(kBase + correlations, "c.yml");
   auto rules = RuleSet::create(std::move(load.rules), load.options).rules;
-  auto build = CorrelationSet::create(std::move(load.correlations), *rules, load.options);
-  ASSERT_EQ(build.problems.size(), 1U);
-  EXPECT_EQ(build.problems[0].message(), "c.yml:15:14: value_count needs 'field' in its condition");
+  std::vector<std::string> problems;
+  for (const Status& problem : CorrelationSet::create(std::move(load.correlations), *rules, load.options).problems) {
+    problems.push_back(problem.message());
+  }
+  return problems;
 }
 
-TEST_F(Correlations, CyclesOfChainedCorrelationsAreRejected) {
-  RuleLoad load = loadSigmaRulesFromText(
-      kBase +
-          "title: a\nid: a\ncorrelation: {type: event_count, rules: [base, b], timespan: 1m, condition: {gte: 2}}\n"
-          "---\ntitle: b\nid: b\ncorrelation: {type: event_count, rules: [a], timespan: 1m, condition: {gte: 2}}\n",
-      "c.yml");
-  auto rules = RuleSet::create(std::move(load.rules), load.options).rules;
-  auto build = CorrelationSet::create(std::move(load.correlations), *rules, load.options);
-  ASSERT_EQ(build.problems.size(), 2U);
-  EXPECT_EQ(build.problems[0].message(),
-            "c.yml:15:14: the correlation is part of a cycle of correlations naming each other");
+TEST(CorrelationSet, ReferencesAndConditionsAreChecked) {
+  EXPECT_EQ(problemsOf("title: bad\nid: bad\ncorrelation: {type: value_count, rules: [base], timespan: 1m, "
+                       "condition: {gte: 2}}\n"),
+            std::vector<std::string>{"c.yml:15:14: value_count needs 'field' in its condition"});
+  EXPECT_EQ(problemsOf("title: bad\nid: bad\ncorrelation: {type: event_count, rules: [nope], timespan: 1m, "
+                       "condition: {gte: 2}}\n"),
+            std::vector<std::string>{"c.yml:15:14: the correlation names rule 'nope', which is not loaded"});
+  EXPECT_EQ(problemsOf("title: bad\nid: bad\ncorrelation: {type: temporal, rules: [base], timespan: 1m}\n"),
+            std::vector<std::string>{"c.yml:15:14: temporal correlations need at least two rules"});
+}
+
+TEST(CorrelationSet, CyclesOfChainedCorrelationsAreRejected) {
+  const std::string cycle = "c.yml:15:14: the correlation is part of a cycle of correlations naming each other";
+  EXPECT_EQ(problemsOf("title: a\nid: a\ncorrelation: {type: event_count, rules: [base, b], timespan: 1m, "
+                       "condition: {gte: 2}}\n---\ntitle: b\nid: b\ncorrelation: {type: event_count, rules: [a], "
+                       "timespan: 1m, condition: {gte: 2}}\n"),
+            (std::vector<std::string>{cycle,
+                                      "c.yml:19:14: the correlation is part of a cycle of correlations naming "
+                                      "each other"}));
 }
 
 }  // namespace
