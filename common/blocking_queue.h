@@ -1,6 +1,6 @@
 // BlockingQueue<T>: a bounded multi-producer multi-consumer queue with a mutex and two condition
-// variables, for handing batches between the threads of offline tools (replay). Not for the service's
-// per-event path (that uses per-partition ownership and lock-free queues, ARCHITECTURE.md Threads).
+// variables, for handing batches between threads (replay's readers and matchers, correlation shards, the
+// service's consumer thread and its partition workers). One lock per batch, never per event.
 #pragma once
 
 #include <condition_variable>

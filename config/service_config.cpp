@@ -1,11 +1,13 @@
 #include "config/service_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <regex>
 #include <set>
 
 #include "config/yaml_file.h"
 #include "engine/correlation_spec.h"
+#include "engine/field_path.h"
 
 namespace auditstream {
 namespace {
@@ -128,6 +130,13 @@ Status parseCluster(const YamlFile& file, const YAML::Node& node, ClusterIdentit
     return file.errorAt(node["topic_pattern"], std::string("cluster.topic_pattern is not a regex: ") + error.what());
   }
   RETURN_IF_ERROR(map.string("field", cluster.field));
+  const bool fromField =
+      std::find(cluster.order.begin(), cluster.order.end(), ClusterSource::kField) != cluster.order.end();
+  if (fromField && !parseFieldPath(cluster.field)) {
+    return file.errorAt(node["field"] ? node["field"] : node["from"],
+                        "cluster.field (" + cluster.field + ") must be a field path such as cluster or " +
+                            "kubernetes.cluster_name when cluster.from lists field");
+  }
   RETURN_IF_ERROR(map.string("default", cluster.fallback));
   if (node["static"]) {
     if (!node["static"].IsMap()) return file.errorAt(node["static"], "cluster.static must map topic → cluster");
@@ -221,7 +230,7 @@ Result<ServiceConfig> parse(const YamlFile& file) {
     RETURN_IF_ERROR(metrics.expectMap());
     RETURN_IF_ERROR(metrics.onlyKnown({"address"}));
     RETURN_IF_ERROR(metrics.string("address", config.metricsAddress));
-    if (config.metricsAddress.find(':') == std::string::npos) {
+    if (!config.metricsAddress.empty() && config.metricsAddress.find(':') == std::string::npos) {
       return file.errorAt(root["metrics"]["address"],
                           "metrics.address (" + config.metricsAddress + ") must be host:port");
     }
@@ -237,8 +246,9 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   if (root["limits"]) {
     MapReader limits(file, root["limits"], "limits");
     RETURN_IF_ERROR(limits.expectMap());
-    RETURN_IF_ERROR(limits.onlyKnown({"queue_messages"}));
+    RETURN_IF_ERROR(limits.onlyKnown({"queue_messages", "ready_max_lag"}));
     RETURN_IF_ERROR(limits.number<std::size_t>("queue_messages", config.queueMessages, 1, 100'000'000));
+    RETURN_IF_ERROR(limits.number<std::int64_t>("ready_max_lag", config.readyMaxLag, 0, 1'000'000'000'000));
   }
   return config;
 }

@@ -56,12 +56,13 @@ struct ServiceConfig {
   std::optional<AlertmanagerConfig> alertmanager;
   bool stdoutAlerts = false;
   std::string alertsFile;
-  std::string deadLetterTopic;  // empty: rejected messages are counted and logged only
-  std::string metricsAddress = "127.0.0.1:9108";
+  std::string deadLetterTopic;                    // empty: rejected messages are counted and logged only
+  std::string metricsAddress = "127.0.0.1:9108";  // empty: no HTTP endpoint
   std::chrono::nanoseconds allowedLateness = std::chrono::seconds(5);
   std::chrono::nanoseconds idleTimeout = std::chrono::seconds(30);
   std::size_t maxKeysPerCorrelation = 100'000;
-  std::size_t queueMessages = 100'000;  // per worker, before partitions are paused
+  std::size_t queueMessages = 100'000;  // unacknowledged messages before partitions are paused
+  std::int64_t readyMaxLag = 10'000;    // /readyz: per assigned partition, messages behind the high watermark
 };
 
 // Errors: ioError (cannot read), parseError ("file:line:col: …") for the first problem found.

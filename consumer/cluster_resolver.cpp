@@ -5,11 +5,12 @@ namespace auditstream {
 ClusterResolver::ClusterResolver(ClusterIdentity identity)
     : identity_(std::move(identity)), topicPattern_(identity_.topicPattern) {}
 
-std::string ClusterResolver::resolve(const std::string& topic, const std::optional<std::string>& header) {
+ClusterResolver::Choice ClusterResolver::resolve(const std::string& topic, const std::optional<std::string>& header) {
+  bool fieldFirst = false;
   for (const ClusterSource source : identity_.order) {
     switch (source) {
       case ClusterSource::kHeader:
-        if (header && !header->empty()) return *header;
+        if (header && !header->empty()) return {*header, fieldFirst};
         break;
       case ClusterSource::kTopic: {
         auto cached = fromTopic_.find(topic);
@@ -19,18 +20,18 @@ std::string ClusterResolver::resolve(const std::string& topic, const std::option
           if (std::regex_search(topic, match, topicPattern_) && match.size() > 1) capture = match[1].str();
           cached = fromTopic_.emplace(topic, capture).first;
         }
-        if (cached->second) return *cached->second;
+        if (cached->second) return {*cached->second, fieldFirst};
         break;
       }
       case ClusterSource::kStatic: {
         const auto found = identity_.byTopic.find(topic);
-        if (found != identity_.byTopic.end()) return found->second;
+        if (found != identity_.byTopic.end()) return {found->second, fieldFirst};
         break;
       }
-      case ClusterSource::kField: break;  // resolved from the event by the caller
+      case ClusterSource::kField: fieldFirst = true; break;
     }
   }
-  return identity_.fallback;
+  return {identity_.fallback, fieldFirst};
 }
 
 }  // namespace auditstream

@@ -1,7 +1,9 @@
 // ClusterResolver: the cluster name of a Kafka message — from a header, a capture on the topic name, or a
 // static topic → cluster table, in the configured order (ARCHITECTURE.md, Multi-cluster). The `field`
-// source (a JSON field of the message) is resolved by the caller after parsing; here it is skipped.
-// Immutable after construction; the topic regex results are cached per topic (one thread).
+// source (a string field the shipper merged into each event) can only be read once the event is parsed:
+// where it stands in the order, the message's choice says that an event's field value, when present,
+// replaces what the later sources gave.
+// Immutable after construction apart from a per-topic cache of the topic pattern's capture (one thread).
 #pragma once
 
 #include <map>
@@ -17,8 +19,12 @@ class ClusterResolver {
  public:
   explicit ClusterResolver(ClusterIdentity identity);
 
+  struct Choice {
+    std::string cluster;
+    bool eventFieldFirst = false;  // an event's `field` value, when present, replaces `cluster`
+  };
   // `header` is the value of the configured header, if the message had one.
-  std::string resolve(const std::string& topic, const std::optional<std::string>& header);
+  Choice resolve(const std::string& topic, const std::optional<std::string>& header);
 
  private:
   ClusterIdentity identity_;

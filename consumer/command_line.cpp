@@ -57,6 +57,11 @@ Result<CommandLine> parseRulesCommand(Command command, const std::vector<std::st
       ASSIGN_OR_RETURN(double clusters, positiveNumber(name, "--clusters", text));
       if (clusters > 20) return invalidArgument("demo: --clusters must be at most 20");
       parsed.clusters = static_cast<unsigned>(clusters);
+    } else if (arg == "--metrics" && command == Command::kDemo) {
+      ASSIGN_OR_RETURN(parsed.metricsAddress, value());
+      if (parsed.metricsAddress.find(':') == std::string::npos) {
+        return invalidArgument("demo: --metrics must be host:port, got '" + parsed.metricsAddress + "'");
+      }
     } else if (arg == "--quiet" && command == Command::kReplay) {
       parsed.quiet = true;
     } else if (arg == "-" || (!arg.starts_with("-") && command == Command::kReplay)) {
@@ -114,8 +119,10 @@ std::string usageText() {
          "  auditstream validate --rules DIR...\n"
          "      load and compile rules; print every problem as file:line:col and exit 1 if any\n"
          "  auditstream demo [--duration SECONDS] [--clusters N] [--rate EVENTS_PER_S] [--rules DIR...]\n"
+         "                   [--metrics HOST:PORT]\n"
          "      embedded Kafka (librdkafka mock), generated traffic for N clusters with attacks injected,\n"
-         "      the bundled rules; alerts printed as they fire, a summary every 5 s; Ctrl-C stops\n"
+         "      the service's pipeline with the bundled rules; alerts printed as they fire, a summary\n"
+         "      every 5 s; /metrics, /healthz, /readyz with --metrics; Ctrl-C stops\n"
          "  auditstream --help       this text\n"
          "  auditstream --version    versions of auditstream and the libraries it runs on\n"
          "";

@@ -1,5 +1,5 @@
 // The `auditstream` command line: which subcommand to run and its usage text. Parsing is separate
-// from running so that tests can pin both. Later issues add `run` and `demo`.
+// from running so that tests can pin both.
 #pragma once
 
 #include <string>
@@ -23,6 +23,7 @@ struct CommandLine {
   double durationSeconds = 0;         // demo: --duration (0: until Ctrl-C)
   unsigned clusters = 3;              // demo: --clusters
   double rate = 300;                  // demo: --rate, background events per second
+  std::string metricsAddress;         // demo: --metrics HOST:PORT (default: none)
 };
 
 // argv without the program name. Errors are invalidArgument with a one-line reason.

@@ -1,17 +1,17 @@
 #include "consumer/service.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <map>
-#include <mutex>
-#include <simdjson.h>
-#include <sstream>
+#include <thread>
 
-#include "config/rule_pack.h"
-#include "consumer/cluster_resolver.h"
+#include "consumer/consumer_lag.h"
+#include "consumer/dead_letter_producer.h"
+#include "consumer/message_effects.h"
 #include "consumer/offset_tracker.h"
+#include "consumer/partition_worker.h"
 #include "consumer/process_signals.h"
 #include "consumer/service_metrics.h"
 #include "engine/correlation_engine.h"
@@ -25,35 +25,11 @@ namespace auditstream {
 namespace {
 
 using Key = OffsetTracker::Key;
+using SteadyClock = std::chrono::steady_clock;
 
-// Offsets whose effects finished on a sink thread, handed to the consumer thread (one lock per alert
-// ack, not per event).
-class DoneOffsets {
- public:
-  void push(const Key& key, std::int64_t offset) {
-    std::lock_guard lock(mutex_);
-    done_.emplace_back(key, offset);
-  }
-  std::vector<std::pair<Key, std::int64_t>> take() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(done_, {});
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::pair<Key, std::int64_t>> done_;
-};
-
-// A message's pending effects: its alerts' durable acks, plus one for the message itself.
-struct MessageEffects {
-  std::atomic<int> remaining{1};
-  Key key;
-  std::int64_t offset = 0;
-  DoneOffsets* done = nullptr;
-  void settle() {
-    if (--remaining == 0) done->push(key, offset);
-  }
-};
+constexpr std::size_t kConsumeBatch = 1000;
+constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
+constexpr auto kStopDrainBound = std::chrono::seconds(10);
 
 Result<std::string> readSecret(const std::string& path) {
   std::ifstream in(path);
@@ -63,74 +39,94 @@ Result<std::string> readSecret(const std::string& path) {
   return text;
 }
 
-Result<std::vector<std::shared_ptr<AlertSink>>> makeSinks(const ServiceConfig& config, const Clock& clock,
-                                                          std::vector<AlertRoute>& routes) {
-  std::vector<std::shared_ptr<AlertSink>> sinks;
+// The sinks of the config, their routes, and how to read each one's delivery totals (the sinks belong to
+// the router: `counts` may only be called while it lives).
+struct Sinks {
+  std::vector<std::shared_ptr<AlertSink>> all;
+  std::vector<AlertRoute> routes;
+  std::vector<std::function<SinkCounts()>> counts;
+};
+
+Result<Sinks> makeSinks(const ServiceConfig& config, const Clock& clock, const ServiceOptions& options) {
+  Sinks sinks;
   if (!config.alertsTopic.empty()) {
-    ASSIGN_OR_RETURN(auto kafka, KafkaAlertSink::create({config.kafka, config.alertsTopic}));
-    routes.push_back({"kafka", {}, "informational", {}});
-    sinks.push_back(std::move(kafka));
+    ASSIGN_OR_RETURN(std::shared_ptr<KafkaAlertSink> kafka, KafkaAlertSink::create({config.kafka, config.alertsTopic}));
+    sinks.routes.push_back({"kafka", {}, "informational", {}});
+    sinks.counts.emplace_back([kafka = kafka.get()] {
+      KafkaAlertSinkStats& stats = kafka->stats();
+      return SinkCounts{"kafka", stats.delivered.load(), stats.failed.load(), 0, stats.queueFullWaits.load()};
+    });
+    sinks.all.push_back(std::move(kafka));
   }
   if (config.alertmanager) {
     const AlertmanagerConfig& am = *config.alertmanager;
-    AlertmanagerOptions options;
-    options.urls = am.urls;
-    options.queueCapacity = am.queue;
-    options.batchSize = am.batch;
-    options.requestTimeout = am.timeout;
-    options.resolveTimeout = am.resolveTimeout;
-    options.tls = {am.caFile, am.certFile, am.keyFile, am.insecureSkipVerify};
-    options.durable = am.durable;
+    AlertmanagerOptions sinkOptions;
+    sinkOptions.urls = am.urls;
+    sinkOptions.queueCapacity = am.queue;
+    sinkOptions.batchSize = am.batch;
+    sinkOptions.requestTimeout = am.timeout;
+    sinkOptions.resolveTimeout = am.resolveTimeout;
+    sinkOptions.tls = {am.caFile, am.certFile, am.keyFile, am.insecureSkipVerify};
+    sinkOptions.durable = am.durable;
     if (!am.bearerTokenFile.empty()) {
-      ASSIGN_OR_RETURN(options.bearerToken, readSecret(am.bearerTokenFile));
+      ASSIGN_OR_RETURN(sinkOptions.bearerToken, readSecret(am.bearerTokenFile));
     }
     if (!am.basicUser.empty()) {
-      options.basicUser = am.basicUser;
-      ASSIGN_OR_RETURN(options.basicPassword, readSecret(am.basicPasswordFile));
+      sinkOptions.basicUser = am.basicUser;
+      ASSIGN_OR_RETURN(sinkOptions.basicPassword, readSecret(am.basicPasswordFile));
     }
-    ASSIGN_OR_RETURN(auto sink, AlertmanagerSink::create(options, clock));
-    routes.push_back({"alertmanager", {}, am.minLevel, am.throttle});
-    sinks.push_back(std::move(sink));
+    ASSIGN_OR_RETURN(std::shared_ptr<AlertmanagerSink> sink, AlertmanagerSink::create(sinkOptions, clock));
+    sinks.routes.push_back({"alertmanager", {}, am.minLevel, am.throttle});
+    sinks.counts.emplace_back([sink = sink.get()] {
+      const AlertmanagerStats& stats = sink->stats();
+      return SinkCounts{"alertmanager", stats.delivered.load(), stats.rejected.load(), stats.dropped.load(),
+                        stats.retries.load()};
+    });
+    sinks.all.push_back(std::move(sink));
   }
   if (config.stdoutAlerts) {
-    routes.push_back({"stdout", {}, "informational", {}});
-    sinks.push_back(JsonLinesSink::stdoutSink());
+    sinks.routes.push_back({"stdout", {}, "informational", {}});
+    sinks.all.push_back(JsonLinesSink::stdoutSink());
   }
   if (!config.alertsFile.empty()) {
     ASSIGN_OR_RETURN(auto file, JsonLinesSink::file(config.alertsFile));
-    routes.push_back({"file", {}, "informational", {}});
-    sinks.push_back(std::move(file));
+    sinks.routes.push_back({"file", {}, "informational", {}});
+    sinks.all.push_back(std::move(file));
+  }
+  for (const std::shared_ptr<AlertSink>& extra : options.extraSinks) {
+    sinks.routes.push_back({std::string(extra->name()), {}, "informational", {}});
+    sinks.all.push_back(extra);
   }
   return sinks;
 }
 
+double secondsSince(EventTime time) {
+  const auto now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return static_cast<double>(now - time.nanosSinceEpoch) / 1e9;
+}
+
 class Service {
  public:
-  Service(ServiceConfig config, RulePack pack) : config_(std::move(config)), pack_(std::move(pack)) {}
+  Service(ServiceConfig config, RulePack pack, ServiceOptions options)
+      : config_(std::move(config)), pack_(std::move(pack)), options_(std::move(options)) {
+    if (!options_.stopRequested) options_.stopRequested = [] { return ProcessSignals::stopRequested(); };
+  }
 
   int run() {
-    std::vector<AlertRoute> routes;
-    Result<std::vector<std::shared_ptr<AlertSink>>> sinks = makeSinks(config_, clock_, routes);
-    if (!sinks) return fail(sinks.status());
-    Result<std::unique_ptr<AlertRouter>> router = AlertRouter::create(std::move(sinks).value(), routes);
-    if (!router) return fail(router.status());
-    router_ = std::move(router).value();
-    if (Status status = startPipeline(); !status.isOk()) return fail(status);
-    Result<std::unique_ptr<ServiceMetrics>> metrics = ServiceMetrics::create(config_.metricsAddress, *pack_.rules);
-    if (!metrics) return fail(metrics.status());
-    metrics_ = std::move(metrics).value();
-    if (Status status = startConsumer(); !status.isOk()) return fail(status);
-    ProcessSignals::install();
-    std::fprintf(stderr, "auditstream: consuming %s as group %s; %zu rules, %zu correlations\n",
-                 config_.topics.empty() ? config_.topicPattern.c_str() : config_.topics.front().c_str(),
-                 config_.kafka.at("group.id").c_str(), pack_.rules->size(), pack_.correlations->size());
-    auto lastCommit = std::chrono::steady_clock::now();
-    auto lastAdvance = lastCommit;
-    while (!ProcessSignals::stopRequested()) {
+    if (Status status = start(); !status.isOk()) return fail(status);
+    log("consuming %s as group %s with %zu workers; %zu rules, %zu correlations",
+        config_.topics.empty() ? config_.topicPattern.c_str() : config_.topics.front().c_str(),
+        config_.kafka.at("group.id").c_str(), workers_.size(), pack_.rules->size(), pack_.correlations->size());
+    started_ = SteadyClock::now();
+    auto lastAdvance = started_;
+    auto lastCommit = started_;
+    auto lastProgress = started_;
+    while (!options_.stopRequested()) {
       if (ProcessSignals::takeReloadRequest()) reload();
-      KafkaMessagePtr message(rd_kafka_consumer_poll(consumer_.get(), 100));
-      if (message) handle(*message);
-      const auto now = std::chrono::steady_clock::now();
+      pollOnce();
+      collectOutcomes();
+      const auto now = SteadyClock::now();
       if (now - lastAdvance > std::chrono::milliseconds(200)) {
         lastAdvance = now;
         routeCorrelationAlerts(correlator_->advance());
@@ -139,70 +135,87 @@ class Service {
       if (now - lastCommit > std::chrono::seconds(1)) {
         lastCommit = now;
         commit(false);
-        metrics_->publish(processor_->counters(), correlator_->counters(), router_->stats(), committedOffsets_,
-                          tracker_.inFlight());
+        publishMetrics();
+      }
+      if (now - lastProgress >= options_.progressEvery) {
+        lastProgress = now;
+        printProgress();
       }
     }
-    std::fprintf(stderr, "auditstream: stopping: closing windows, draining sinks, committing\n");
-    routeCorrelationAlerts(correlator_->finish());
-    // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
-    router_->flush(std::chrono::seconds(10));
-    commit(true);
-    if (deadLetter_) rd_kafka_flush(deadLetter_.get(), 10'000);
-    rd_kafka_consumer_close(consumer_.get());
-    std::fprintf(stderr, "auditstream: stopped after %llu events (%llu rejected), %llu alerts routed\n",
-                 static_cast<unsigned long long>(processor_->counters().events),
-                 static_cast<unsigned long long>(rejected_),
-                 static_cast<unsigned long long>(router_->stats().routed.load()));
+    log("stopping: draining workers, closing windows, flushing sinks, committing");
+    stop();
+    printProgress();
     return 0;
   }
 
  private:
-  static int fail(const Status& status) {
-    std::fprintf(stderr, "auditstream: %s\n", status.message().c_str());
+  template <typename... Args>
+  void log(const char* format, Args... args) const {
+    std::string line = options_.name + ": " + format + "\n";
+    std::fprintf(stderr, line.c_str(), args...);  // NOLINT(cppcoreguidelines-pro-type-vararg): printf family
+  }
+
+  int fail(const Status& status) const {
+    std::fprintf(stderr, "%s: %s\n", options_.name.c_str(), status.message().c_str());
     return 1;
   }
 
-  Status startPipeline() {
+  Status start() {
+    ASSIGN_OR_RETURN(metrics_, ServiceMetrics::create(config_.metricsAddress));
+    ASSIGN_OR_RETURN(Sinks sinks, makeSinks(config_, clock_, options_));
+    sinkCounts_ = std::move(sinks.counts);
+    ASSIGN_OR_RETURN(router_, AlertRouter::create(std::move(sinks.all), sinks.routes));
+    if (!config_.deadLetterTopic.empty()) {
+      ASSIGN_OR_RETURN(deadLetters_, DeadLetterProducer::create(config_.kafka, config_.deadLetterTopic));
+    }
+    workerContext_.identity = config_.cluster;
+    workerContext_.clusterField = parseFieldPath(config_.cluster.field);
+    workerContext_.deadLetters = deadLetters_.get();
+    workerContext_.done = &done_;
+    workerContext_.outcomes = &outcomes_;
+    const unsigned workerCount =
+        config_.workers > 0 ? config_.workers : std::max(1U, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < workerCount; ++i) {
+      ASSIGN_OR_RETURN(std::unique_ptr<EventProcessor> processor, makeProcessor());
+      workers_.push_back(std::make_unique<PartitionWorker>(std::move(processor), workerContext_));
+    }
+    correlator_ = makeCorrelator();
+    RETURN_IF_ERROR(startConsumer());
+    ProcessSignals::install();
+    return Status::ok();
+  }
+
+  Result<std::unique_ptr<EventProcessor>> makeProcessor() const {
     EnvelopeOptions envelope;
     envelope.stringPaths = config_.envelopePaths;
     envelope.maxMessageBytes = config_.maxMessageBytes;
-    ASSIGN_OR_RETURN(processor_, EventProcessor::create(pack_.rules, envelope, pack_.correlations));
+    return EventProcessor::create(pack_.rules, envelope, pack_.correlations);
+  }
+
+  std::unique_ptr<CorrelationEngine> makeCorrelator() {
     CorrelationOptions options;
     options.allowedLatenessNanos =
         std::chrono::duration_cast<std::chrono::nanoseconds>(config_.allowedLateness).count();
     options.maxKeysPerCorrelation = config_.maxKeysPerCorrelation;
     options.clock = &clock_;
     options.idleTimeout = config_.idleTimeout;
-    correlator_ = std::make_unique<CorrelationEngine>(pack_.correlations, options);
-    resolver_ = std::make_unique<ClusterResolver>(config_.cluster);
-    if (!config_.deadLetterTopic.empty()) {
-      ASSIGN_OR_RETURN(deadLetter_, makeKafkaClient(RD_KAFKA_PRODUCER, deadLetterProperties()));
-    }
-    return Status::ok();
-  }
-
-  KafkaProperties deadLetterProperties() const {
-    KafkaProperties properties = config_.kafka;
-    properties.erase("group.id");
-    properties["enable.idempotence"] = "true";
-    properties["acks"] = "all";
-    return properties;
+    return std::make_unique<CorrelationEngine>(pack_.correlations, options);
   }
 
   Status startConsumer() {
     KafkaProperties properties = config_.kafka;
     properties["enable.auto.offset.store"] = "false";
     properties["enable.auto.commit"] = "false";  // commits come from the offset tracker
-    if (!properties.contains("partition.assignment.strategy")) properties["partition.assignment.strategy"] = "range";
-    if (!properties.contains("auto.offset.reset")) properties["auto.offset.reset"] = "earliest";
-    if (!properties.contains("statistics.interval.ms")) properties["statistics.interval.ms"] = "5000";  // lag
+    properties.try_emplace("partition.assignment.strategy", "range");
+    properties.try_emplace("auto.offset.reset", "earliest");
+    properties.try_emplace("statistics.interval.ms", "5000");  // lag and readiness
     ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
     rd_kafka_conf_set_opaque(conf.get(), this);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Service::onRebalance);
     rd_kafka_conf_set_stats_cb(conf.get(), &Service::onStatistics);
     ASSIGN_OR_RETURN(consumer_, makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf)));
     rd_kafka_poll_set_consumer(consumer_.get());
+    consumerQueue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
     std::vector<std::string> topics = config_.topics;
     if (topics.empty()) topics.push_back(config_.topicPattern);
     KafkaPartitionListPtr subscription(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
@@ -215,152 +228,93 @@ class Service {
     return Status::ok();
   }
 
-  static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
-                          void* opaque) {
-    auto* service = static_cast<Service*>(opaque);
-    if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      rd_kafka_assign(consumer, partitions);
-      return;
-    }
-    // Revoked: drain what is in flight (bounded well below the session timeout), commit, forget.
-    service->router_->flush(std::chrono::seconds(5));
-    service->commit(true);
-    for (int i = 0; i < partitions->cnt; ++i) {
-      service->tracker_.revoke({partitions->elems[i].topic, partitions->elems[i].partition});
-    }
-    rd_kafka_assign(consumer, nullptr);
+  // --- the consumer thread's loop -------------------------------------------------------------------
+
+  bool workersBusy() const {
+    return std::any_of(workers_.begin(), workers_.end(), [](const auto& worker) { return !worker->idle(); });
   }
 
-  // librdkafka statistics (JSON, on the polling thread): how far behind each assigned partition is.
-  static int onStatistics(rd_kafka_t* /*client*/, char* json, std::size_t length, void* opaque) {
-    auto* service = static_cast<Service*>(opaque);
-    simdjson::dom::parser parser;
-    simdjson::dom::object topics;
-    if (service->metrics_ == nullptr || parser.parse(json, length).get_object()["topics"].get(topics)) return 0;
-    for (const auto topic : topics) {
-      simdjson::dom::object partitions;
-      if (topic.value["partitions"].get(partitions)) continue;
-      for (const auto partition : partitions) {
-        // Behind = high watermark − next offset handed to us (committed offsets trail on purpose).
-        std::int64_t high = -1;
-        std::int64_t next = -1;
-        std::int64_t id = -1;
-        if (partition.value["hi_offset"].get(high) || partition.value["app_offset"].get(next) ||
-            partition.value["partition"].get(id) || id < 0 || high < 0 || next < 0) {
-          continue;
-        }
-        service->metrics_->setConsumerLag(std::string(topic.key), static_cast<std::int32_t>(id), high - next);
+  void pollOnce() {
+    std::array<rd_kafka_message_t*, kConsumeBatch> raw{};
+    // Short waits while workers are busy: their outcomes also wake the queue (rd_kafka_queue_yield).
+    const int timeoutMs = workersBusy() ? 5 : 100;
+    const ssize_t count = rd_kafka_consume_batch_queue(consumerQueue_.get(), timeoutMs, raw.data(), raw.size());
+    if (count <= 0) return;
+    std::vector<std::vector<WorkItem>> batches(workers_.size());
+    for (ssize_t i = 0; i < count; ++i) {
+      KafkaMessagePtr message(raw[static_cast<std::size_t>(i)]);
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+          log("consume: %s", rd_kafka_message_errstr(message.get()));
+        continue;
       }
+      const PartitionSlot& slot = slotOf(rd_kafka_topic_name(message->rkt), message->partition);
+      tracker_.started({slot.topic, slot.partition}, message->offset);
+      batches[slot.index % workers_.size()].push_back({&slot, std::move(message)});
     }
-    return 0;  // librdkafka frees the JSON
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      if (!batches[i].empty()) workers_[i]->submit(std::move(batches[i]));
+    }
   }
 
-  void handle(rd_kafka_message_t& message) {
-    if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (message.err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        std::fprintf(stderr, "auditstream: consume: %s\n", rd_kafka_message_errstr(&message));
-      }
+  const PartitionSlot& slotOf(const char* topic, std::int32_t partition) {
+    auto found = slotIndex_.find({topic, partition});
+    if (found != slotIndex_.end()) return slots_[found->second];
+    const auto index = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back({topic, partition, index});
+    slotIndex_.emplace(Key{topic, partition}, index);
+    return slots_.back();
+  }
+
+  void collectOutcomes() {
+    for (MessageOutcome& outcome : outcomes_.take()) apply(outcome);
+    markDone();
+  }
+
+  void markDone() {
+    for (const auto& [slot, offset] : done_.take()) tracker_.done({slots_[slot].topic, slots_[slot].partition}, offset);
+  }
+
+  // A message's outcome, in its partition's order: route its alerts, hand its signals to the engine, and
+  // mark it done once every effect has settled.
+  void apply(MessageOutcome& outcome) {
+    if (outcome.latestEventTime) correlator_->observe(outcome.slot, *outcome.latestEventTime);
+    if (!outcome.effects && outcome.alerts.empty() && outcome.signals.empty()) {
+      tracker_.done({slots_[outcome.slot].topic, slots_[outcome.slot].partition}, outcome.offset);
       return;
     }
-    const std::string topic = rd_kafka_topic_name(message.rkt);
-    const Key key{topic, message.partition};
-    tracker_.started(key, message.offset);
-    std::optional<std::string> header;
-    rd_kafka_headers_t* headers = nullptr;
-    const void* value = nullptr;
-    std::size_t size = 0;
-    if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        rd_kafka_header_get_last(headers, config_.cluster.header.c_str(), &value, &size) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR) {
-      header = std::string(static_cast<const char*>(value), size);
-    }
-    const std::string cluster = resolver_->resolve(topic, header);
-    const auto [slot, added] = partitionIndex_.emplace(key, static_cast<std::uint32_t>(partitionIndex_.size()));
-    rd_kafka_timestamp_type_t type{};
-    const std::int64_t timestampMs = rd_kafka_message_timestamp(&message, &type);
-    const MessageContext context{
-        cluster, timestampMs > 0 ? std::optional<EventTime>(EventTime{timestampMs * 1'000'000}) : std::nullopt,
-        AlertProvenance{topic, message.partition, message.offset}, slot->second};
-    std::vector<Alert> alerts;
-    const std::string_view payload(static_cast<const char*>(message.payload), message.len);
-    const std::vector<Rejection> rejections = processor_->process(payload, context, alerts);
-    auto effects = std::make_shared<MessageEffects>();
-    effects->key = key;
-    effects->offset = message.offset;
-    effects->done = &done_;
-    for (const Rejection& rejection : rejections) deadLetterOf(message, topic, cluster, rejection);
-    for (Alert& alert : alerts) {
-      ++effects->remaining;
-      router_->route(std::move(alert), [effects](const Delivery& delivery) {
-        // A failed durable delivery still settles the message: the router counted and logged it, and
-        // holding the partition forever would stall it (the alert is in the failure metrics).
-        (void)delivery;
-        effects->settle();
-      });
-    }
-    if (const auto latest = processor_->latestEventTime()) correlator_->observe(slot->second, *latest);
-    std::vector<Signal> signals = processor_->takeSignals();
-    if (signals.empty()) {
+    std::shared_ptr<MessageEffects> effects =
+        outcome.effects ? std::move(outcome.effects)
+                        : std::make_shared<MessageEffects>(outcome.slot, outcome.offset, done_);
+    for (Alert& alert : outcome.alerts) route(std::move(alert), effects);
+    if (outcome.signals.empty()) {
       effects->settle();
-    } else {
-      // Not done until the correlation engine has applied its signals (they wait for the watermark).
-      std::int64_t latestSignal = 0;
-      for (Signal& signal : signals) {
-        latestSignal = std::max(latestSignal, signal.time.nanosSinceEpoch);
-        correlator_->add(std::move(signal));
-      }
-      awaitingSignals_.push_back({latestSignal, effects});
+      return;
     }
-    for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
+    // Not done until the correlation engine has applied its signals (they wait for the watermark).
+    std::int64_t latestSignal = 0;
+    for (Signal& signal : outcome.signals) {
+      latestSignal = std::max(latestSignal, signal.time.nanosSinceEpoch);
+      correlator_->add(std::move(signal));
+    }
+    awaitingSignals_.push_back({latestSignal, std::move(effects)});
   }
 
-  // Sinks slower than the input: pause every assigned partition while too many messages wait for alert
-  // acknowledgements, resume below half — never drop. (Messages waiting only for the watermark do not
-  // count: pausing for them would stop the events that move the watermark.)
-  void applyBackPressure() {
-    for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
-    const std::size_t waiting = tracker_.inFlight() - std::min(tracker_.inFlight(), awaitingSignals_.size());
-    const bool pause = !paused_ && waiting > config_.queueMessages;
-    const bool resume = paused_ && waiting < config_.queueMessages / 2;
-    if (!pause && !resume) return;
-    rd_kafka_topic_partition_list_t* raw = nullptr;
-    if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    KafkaPartitionListPtr assignment(raw);
-    if (pause) {
-      rd_kafka_pause_partitions(consumer_.get(), assignment.get());
-    } else {
-      rd_kafka_resume_partitions(consumer_.get(), assignment.get());
-    }
-    paused_ = pause;
-    ++(pause ? pauses_ : resumes_);
-    std::fprintf(stderr, "auditstream: %s consumption: %zu messages wait for alert acknowledgements\n",
-                 pause ? "pausing" : "resuming", waiting);
-  }
-
-  void deadLetterOf(const rd_kafka_message_t& message, const std::string& topic, const std::string& cluster,
-                    const Rejection& rejection) {
-    ++rejected_;
-    std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", topic.c_str(), message.partition,
-                 static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
-                 rejection.message.c_str());
-    if (!deadLetter_) return;
-    const std::string reason(rejectReasonName(rejection.reason));
-    const std::string partition = std::to_string(message.partition);
-    const std::string offset = std::to_string(message.offset);
-    KafkaErrorPtr error = produceCopy(deadLetter_.get(), config_.deadLetterTopic, {},
-                                      std::string_view(static_cast<const char*>(message.payload), message.len),
-                                      {{"reject_reason", reason},
-                                       {"reject_message", rejection.message},
-                                       {"source_topic", topic},
-                                       {"source_partition", partition},
-                                       {"source_offset", offset},
-                                       {"cluster", cluster}});
-    if (error) std::fprintf(stderr, "auditstream: dead-letter produce: %s\n", rd_kafka_error_string(error.get()));
-    rd_kafka_poll(deadLetter_.get(), 0);
+  void route(Alert alert, const std::shared_ptr<MessageEffects>& effects) {
+    ++alertsByRule_[{alert.rule->id, alert.rule->level}];
+    ++alertsByLevel_[alert.rule->level];
+    const EventTime eventTime = alert.lastEventTime;
+    if (effects) effects->hold();
+    router_->route(std::move(alert), [effects, eventTime, metrics = metrics_.get()](const Delivery& delivery) {
+      // A failed durable delivery still settles the message: the router counted and logged it, and
+      // holding the partition forever would stall it (the alert is in the failure metrics).
+      if (delivery.outcome == DeliveryOutcome::kDelivered) metrics->observeDetectionLatency(secondsSince(eventTime));
+      if (effects) effects->settle();
+    });
   }
 
   void routeCorrelationAlerts(std::vector<Alert> alerts) {
-    for (Alert& alert : alerts) router_->route(std::move(alert), [](const Delivery&) {});
+    for (Alert& alert : alerts) route(std::move(alert), nullptr);
     // Messages whose signals the engine has now applied are done with it.
     const std::int64_t applied = correlator_->appliedThrough();
     std::erase_if(awaitingSignals_, [&](const AwaitingSignals& waiting) {
@@ -370,8 +324,32 @@ class Service {
     });
   }
 
+  // Sinks slower than the input: pause every assigned partition while too many messages wait for their
+  // effects, resume below half — never drop. (Messages waiting only for the watermark do not count:
+  // pausing for them would stop the events that move the watermark.)
+  void applyBackPressure() {
+    markDone();
+    const std::size_t inFlight = tracker_.inFlight();
+    const std::size_t waiting = inFlight - std::min(inFlight, awaitingSignals_.size());
+    const bool pause = !paused_ && waiting > config_.queueMessages;
+    const bool resume = paused_ && waiting < config_.queueMessages / 2;
+    if (!pause && !resume) return;
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    KafkaPartitionListPtr assignment(raw);
+    if (pause) {
+      rd_kafka_pause_partitions(consumer_.get(), assignment.get());
+      ++pauses_;
+    } else {
+      rd_kafka_resume_partitions(consumer_.get(), assignment.get());
+    }
+    paused_ = pause;
+    log("%s consumption: %zu messages wait for their alerts' acknowledgements", pause ? "pausing" : "resuming",
+        waiting);
+  }
+
   void commit(bool synchronous) {
-    for (const auto& [doneKey, offset] : done_.take()) tracker_.done(doneKey, offset);
+    markDone();
     const auto committable = tracker_.committable();
     if (committable.empty()) return;
     KafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(static_cast<int>(committable.size())));
@@ -380,57 +358,215 @@ class Service {
     }
     const rd_kafka_resp_err_t error = rd_kafka_commit(consumer_.get(), offsets.get(), synchronous ? 0 : 1);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-      std::fprintf(stderr, "auditstream: commit: %s\n", rd_kafka_err2str(error));
+      log("commit: %s", rd_kafka_err2str(error));
       return;
     }
     for (const auto& [key, offset] : committable) tracker_.committed(key, offset);
     committedOffsets_ += committable.size();
   }
 
+  // Waits (bounded) until every submitted message has come back from the workers and was applied.
+  bool drainWorkers(std::chrono::milliseconds bound) {
+    const auto deadline = SteadyClock::now() + bound;
+    while (true) {
+      const bool busy = workersBusy();  // read before taking: an idle worker has already pushed its outcomes
+      collectOutcomes();
+      if (!busy) return true;
+      if (SteadyClock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  void stop() {
+    if (!drainWorkers(kStopDrainBound)) log("workers still busy after the drain bound; their offsets stay uncommitted");
+    routeCorrelationAlerts(correlator_->finish());
+    // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
+    router_->flush(kStopDrainBound);
+    deadLetters_.reset();  // flushes outstanding dead letters (bounded), settling their messages
+    commit(true);
+    rd_kafka_consumer_close(consumer_.get());
+  }
+
+  // --- callbacks on the consumer thread ------------------------------------------------------------
+
+  static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
+                          void* opaque) {
+    auto* service = static_cast<Service*>(opaque);
+    if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      service->assigned_.clear();
+      for (int i = 0; i < partitions->cnt; ++i) {
+        service->assigned_.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
+      }
+      service->paused_ = false;
+      rd_kafka_assign(consumer, partitions);
+      service->log("assigned %d partitions", partitions->cnt);
+      return;
+    }
+    service->revoke(partitions);
+    rd_kafka_assign(consumer, nullptr);
+  }
+
+  // Revoked: finish what the workers hold, give the sinks a bounded chance, commit what is done, forget
+  // the partitions (their new owner resumes from the last commit). Bounded well below the session timeout.
+  void revoke(const rd_kafka_topic_partition_list_t* partitions) {
+    const auto started = SteadyClock::now();
+    drainWorkers(kRevokeDrainBound);
+    routeCorrelationAlerts(correlator_->advance());
+    router_->flush(kRevokeDrainBound);
+    commit(true);
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const Key key{partitions->elems[i].topic, partitions->elems[i].partition};
+      tracker_.revoke(key);
+      lag_.erase(key);
+      metrics_->forgetConsumerLag(key.first, key.second);
+    }
+    assigned_.clear();
+    log("revoked %d partitions (drained and committed in %lld ms)", partitions->cnt,
+        static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()));
+  }
+
+  // librdkafka statistics (JSON, on the polling thread): how far behind each assigned partition is.
+  static int onStatistics(rd_kafka_t* /*client*/, char* json, std::size_t length, void* opaque) {
+    auto* service = static_cast<Service*>(opaque);
+    for (const PartitionLag& lag : consumerLagFromStatistics({json, length})) {
+      service->lag_[{lag.topic, lag.partition}] = lag.lag;
+      service->metrics_->setConsumerLag(lag.topic, lag.partition, lag.lag);
+    }
+    return 0;  // librdkafka frees the JSON
+  }
+
+  // --- reload, metrics, progress -------------------------------------------------------------------
+
   void reload() {
     RulePack pack = loadRulePack(config_.rules);
     if (!pack.problems.empty()) {
-      std::fprintf(stderr, "auditstream: reload rejected, keeping the %zu loaded rules:\n", pack_.rules->size());
+      log("reload rejected, keeping the %zu loaded rules:", pack_.rules->size());
       for (const Status& problem : pack.problems) std::fprintf(stderr, "  %s\n", problem.message().c_str());
+      metrics_->countReload(false);
       return;
     }
+    std::swap(pack_, pack);
+    std::vector<std::unique_ptr<EventProcessor>> processors;
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      Result<std::unique_ptr<EventProcessor>> processor = makeProcessor();
+      if (!processor) {
+        std::swap(pack_, pack);
+        log("reload rejected, keeping the loaded rules: %s", processor.status().message().c_str());
+        metrics_->countReload(false);
+        return;
+      }
+      processors.push_back(std::move(processor).value());
+    }
+    // Quiesce: the workers finish what they hold with the old rules, then switch.
+    drainWorkers(std::chrono::hours(1));
+    for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->replaceProcessor(std::move(processors[i]));
     routeCorrelationAlerts(correlator_->finish());
-    pack_ = std::move(pack);
-    if (Status status = startPipeline(); !status.isOk()) {
-      std::fprintf(stderr, "auditstream: reload: %s\n", status.message().c_str());
-      return;
-    }
-    std::fprintf(stderr, "auditstream: reloaded: %zu rules, %zu correlations\n", pack_.rules->size(),
-                 pack_.correlations->size());
+    correlator_ = makeCorrelator();
+    metrics_->countReload(true);
+    log("reloaded: %zu rules, %zu correlations", pack_.rules->size(), pack_.correlations->size());
   }
 
-  ServiceConfig config_;
-  RulePack pack_;
-  SystemClock clock_;
-  std::unique_ptr<EventProcessor> processor_;
-  std::unique_ptr<CorrelationEngine> correlator_;
-  std::unique_ptr<ClusterResolver> resolver_;
-  KafkaClientPtr deadLetter_;
-  OffsetTracker tracker_;
-  DoneOffsets done_;
-  // After done_ and the tracker: destroyed before them, since closing a sink acks what it still holds.
-  std::unique_ptr<AlertRouter> router_;
-  std::map<Key, std::uint32_t> partitionIndex_;
+  ServiceTotals totals() const {
+    ServiceTotals totals;
+    totals.processing.hitsByRule.assign(pack_.rules->size(), 0);
+    for (const auto& worker : workers_) {
+      const ProcessCounters counters = worker->counters();
+      totals.processing.messages += counters.messages;
+      totals.processing.events += counters.events;
+      totals.processing.ruleHits += counters.ruleHits;
+      for (std::size_t i = 0; i < counters.rejects.size(); ++i) totals.processing.rejects[i] += counters.rejects[i];
+      for (std::size_t i = 0; i < counters.hitsByRule.size() && i < totals.processing.hitsByRule.size(); ++i) {
+        totals.processing.hitsByRule[i] += counters.hitsByRule[i];
+      }
+    }
+    totals.correlations = correlator_->counters();
+    totals.router = &router_->stats();
+    totals.alertsByRule = alertsByRule_;
+    for (const auto& counts : sinkCounts_) totals.sinks.push_back(counts());
+    if (deadLetters_) {
+      totals.deadLetters = deadLetters_->delivered();
+      totals.deadLetterFailures = deadLetters_->failed();
+    }
+    totals.committedOffsets = committedOffsets_;
+    totals.pauses = pauses_;
+    totals.inFlightMessages = tracker_.inFlight();
+    totals.assignedPartitions = assigned_.size();
+    totals.rulesLoaded = pack_.rules->size();
+    totals.correlationsLoaded = pack_.correlations->size();
+    return totals;
+  }
+
+  void publishMetrics() {
+    metrics_->publish(*pack_.rules, totals());
+    const Readiness readiness = decideReadiness(assigned_, lag_, config_.readyMaxLag);
+    metrics_->setReadiness(readiness.ready, readiness.why);
+  }
+
+  void printProgress() {
+    const ServiceTotals now = totals();
+    const double seconds = std::chrono::duration<double>(SteadyClock::now() - started_).count();
+    std::uint64_t rejected = 0;
+    for (const std::uint64_t count : now.processing.rejects) rejected += count;
+    std::int64_t lag = 0;
+    for (const auto& [key, behind] : lag_) lag += behind;
+    std::string levels;
+    for (const char* level : {"critical", "high", "medium", "low", "informational"}) {
+      const auto found = alertsByLevel_.find(level);
+      if (found != alertsByLevel_.end()) levels += " " + std::string(level) + " " + std::to_string(found->second);
+    }
+    log("[%4.0fs] %llu events (%.0f/s), %llu rejected | alerts:%s | correlations: %llu fired, %zu live keys | "
+        "%zu partitions, lag %lld, %zu in flight, %llu commits",
+        seconds, static_cast<unsigned long long>(now.processing.events),
+        seconds > 0 ? static_cast<double>(now.processing.events) / seconds : 0.0,
+        static_cast<unsigned long long>(rejected), levels.empty() ? " none" : levels.c_str(),
+        static_cast<unsigned long long>(now.correlations.fired), now.correlations.liveKeys, assigned_.size(),
+        static_cast<long long>(lag), now.inFlightMessages, static_cast<unsigned long long>(committedOffsets_));
+  }
+
   struct AwaitingSignals {
     std::int64_t latestSignal;
     std::shared_ptr<MessageEffects> effects;
   };
-  std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
-  std::uint64_t rejected_ = 0;
-  std::uint64_t committedOffsets_ = 0;
-  bool paused_ = false;
-  std::uint64_t pauses_ = 0;
-  std::uint64_t resumes_ = 0;
+
+  // Declaration order is destruction order reversed: what a later member's threads call into comes first.
+  ServiceConfig config_;
+  RulePack pack_;
+  ServiceOptions options_;
+  SystemClock clock_;
   std::unique_ptr<ServiceMetrics> metrics_;
-  KafkaClientPtr consumer_;  // last: destroyed first, before what its callbacks use
+  DoneOffsets done_;
+  OffsetTracker tracker_;
+  std::deque<PartitionSlot> slots_;  // never moves: workers hold pointers
+  std::map<Key, std::uint32_t> slotIndex_;
+  std::vector<PartitionKey> assigned_;
+  std::map<PartitionKey, std::int64_t> lag_;
+  std::unique_ptr<CorrelationEngine> correlator_;
+  std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
+  std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule_;
+  std::map<std::string, std::uint64_t> alertsByLevel_;
+  std::vector<std::function<SinkCounts()>> sinkCounts_;
+  std::uint64_t committedOffsets_ = 0;
+  std::uint64_t pauses_ = 0;
+  bool paused_ = false;
+  SteadyClock::time_point started_;
+  std::unique_ptr<DeadLetterProducer> deadLetters_;
+  std::unique_ptr<AlertRouter> router_;  // closing a sink acks what it holds: after done_ and the tracker
+  OutcomeQueue outcomes_{[this] {
+    if (consumerQueue_) rd_kafka_queue_yield(consumerQueue_.get());
+  }};
+  WorkerContext workerContext_;
+  std::vector<std::unique_ptr<PartitionWorker>> workers_;  // use the dead-letter producer and the queues
+  KafkaClientPtr consumer_;                                // destroyed before everything its callbacks use
+  KafkaQueuePtr consumerQueue_;
 };
 
 }  // namespace
+
+int runService(ServiceConfig config, RulePack pack, ServiceOptions options) {
+  Service service(std::move(config), std::move(pack), std::move(options));
+  return service.run();
+}
 
 int runService(const std::string& configPath) {
   Result<ServiceConfig> config = loadServiceConfig(configPath);
@@ -444,8 +580,7 @@ int runService(const std::string& configPath) {
     std::fprintf(stderr, "auditstream: %zu problem(s) in the rules; not starting\n", pack.problems.size());
     return 1;
   }
-  Service service(std::move(config).value(), std::move(pack));
-  return service.run();
+  return runService(std::move(config).value(), std::move(pack), ServiceOptions{});
 }
 
 }  // namespace auditstream

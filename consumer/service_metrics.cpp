@@ -1,31 +1,31 @@
 #include "consumer/service_metrics.h"
 
-#include <exception>
-#include <map>
+#include <mutex>
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "consumer/http_endpoint.h"
 
 namespace auditstream {
 namespace {
 
-// Moves a Prometheus counter up to `total` (our counters only grow; a reload starts them again).
-void advanceTo(prometheus::Counter& counter, double total, double& published) {
-  if (total < published) published = 0;  // a new pipeline after a reload: count from its start
-  counter.Increment(total - published);
-  published = total;
-}
+using CounterFamily = prometheus::Family<prometheus::Counter>;
+using GaugeFamily = prometheus::Family<prometheus::Gauge>;
 
 }  // namespace
 
 struct ServiceMetrics::Handles {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<prometheus::Exposer> exposer;
   prometheus::Counter* messages = nullptr;
   prometheus::Counter* events = nullptr;
-  std::vector<prometheus::Counter*> rejects;      // by RejectReason
-  std::vector<prometheus::Counter*> ruleMatches;  // by rule index
+  std::vector<prometheus::Counter*> rejects;  // by RejectReason
+  CounterFamily* ruleMatches = nullptr;
+  CounterFamily* alertsByRule = nullptr;
+  std::map<std::pair<std::string, std::string>, prometheus::Counter*> matchesOf;
+  std::map<std::pair<std::string, std::string>, prometheus::Counter*> alertsOf;
   prometheus::Counter* signals = nullptr;
   prometheus::Counter* late = nullptr;
   prometheus::Counter* evictions = nullptr;
@@ -35,61 +35,118 @@ struct ServiceMetrics::Handles {
   prometheus::Counter* alertsRouted = nullptr;
   prometheus::Counter* alertsThrottled = nullptr;
   prometheus::Counter* alertsFailed = nullptr;
+  CounterFamily* sinkDeliveries = nullptr;
+  CounterFamily* sinkRetries = nullptr;
+  std::map<std::string, std::array<prometheus::Counter*, 4>> sinkCounters;  // delivered, failed, dropped, retries
+  prometheus::Counter* deadLetters = nullptr;
+  prometheus::Counter* deadLetterFailures = nullptr;
   prometheus::Counter* commits = nullptr;
+  prometheus::Counter* pauses = nullptr;
+  prometheus::Counter* reloadsOk = nullptr;
+  prometheus::Counter* reloadsFailed = nullptr;
   prometheus::Gauge* inFlight = nullptr;
-  prometheus::Family<prometheus::Gauge>* lag = nullptr;
+  prometheus::Gauge* assigned = nullptr;
+  prometheus::Gauge* rulesLoaded = nullptr;
+  prometheus::Gauge* correlationsLoaded = nullptr;
+  prometheus::Gauge* ready = nullptr;
+  prometheus::Histogram* latency = nullptr;
+  GaugeFamily* lag = nullptr;
   std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lagByPartition;
-  // What was already added to each counter.
+  // What was already added to each counter (our totals restart from zero after a reload).
   std::map<const prometheus::Counter*, double> published;
-  double& seen(const prometheus::Counter* counter) { return published[counter]; }
+  std::mutex readinessMutex;
+  bool isReady = false;
+  std::string notReadyBecause = "starting";
+  std::unique_ptr<HttpEndpoint> endpoint;  // last: stops serving before the handles go
+
+  void advance(prometheus::Counter* counter, std::uint64_t totalCount) {
+    const auto total = static_cast<double>(totalCount);
+    double& seen = published[counter];
+    if (total < seen) seen = 0;  // a new pipeline after a reload: count from its start
+    counter->Increment(total - seen);
+    seen = total;
+  }
+
+  EndpointResponse serve(std::string_view path) {
+    if (path == "/metrics") {
+      return {200, "text/plain; version=0.0.4; charset=utf-8",
+              prometheus::TextSerializer().Serialize(registry->Collect())};
+    }
+    if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+    if (path == "/readyz") {
+      std::lock_guard lock(readinessMutex);
+      if (isReady) return {200, "text/plain; charset=utf-8", "ready\n"};
+      return {503, "text/plain; charset=utf-8", "not ready: " + notReadyBecause + "\n"};
+    }
+    return {404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /readyz\n"};
+  }
 };
 
-Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string& address, const RuleSet& rules) {
+Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string& address) {
   auto handles = std::make_unique<Handles>();
-  try {
-    handles->exposer = std::make_unique<prometheus::Exposer>(address);
-  } catch (const std::exception& error) {
-    return unavailable("metrics address " + address + ": " + error.what());
-  }
   prometheus::Registry& r = *handles->registry;
-  const auto counters = [&](const std::string& name,
-                            const std::string& help) -> prometheus::Family<prometheus::Counter>& {
+  const auto counters = [&](const std::string& name, const std::string& help) -> CounterFamily& {
     return prometheus::BuildCounter().Name(name).Help(help).Register(r);
   };
-  handles->messages = &counters("auditstream_messages_total", "Kafka messages consumed").Add({});
-  handles->events = &counters("auditstream_events_total", "Audit events parsed").Add({});
+  const auto gauge = [&](const std::string& name, const std::string& help) -> prometheus::Gauge& {
+    return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+  };
+  Handles& h = *handles;
+  h.messages = &counters("auditstream_messages_total", "Kafka messages consumed").Add({});
+  h.events = &counters("auditstream_events_total", "Audit events parsed").Add({});
   auto& rejected = counters("auditstream_rejected_total", "Messages or items rejected, by reason");
   for (std::size_t i = 0; i < kRejectReasonCount; ++i) {
-    handles->rejects.push_back(
-        &rejected.Add({{"reason", std::string(rejectReasonName(static_cast<RejectReason>(i)))}}));
+    h.rejects.push_back(&rejected.Add({{"reason", std::string(rejectReasonName(static_cast<RejectReason>(i)))}}));
   }
-  auto& matches = counters("auditstream_rule_matches_total", "Events matched, by rule and level");
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    handles->ruleMatches.push_back(&matches.Add({{"rule_id", rules.rule(i).id}, {"level", rules.rule(i).level}}));
+  h.ruleMatches = &counters("auditstream_rule_matches_total", "Events matched, by rule and level");
+  h.alertsByRule = &counters("auditstream_alerts_by_rule_total", "Alerts routed, by rule and level");
+  h.signals = &counters("auditstream_correlation_signals_total", "Base-rule matches fed to correlations").Add({});
+  h.late = &counters("auditstream_late_events_total", "Signals older than the watermark (still applied)").Add({});
+  h.evictions = &counters("auditstream_window_evictions_total", "Correlation keys evicted by the cap").Add({});
+  h.correlationsFired = &counters("auditstream_correlations_fired_total", "Correlation alerts").Add({});
+  h.alertsRouted = &counters("auditstream_alerts_total", "Alerts handed to the router").Add({});
+  h.alertsThrottled = &counters("auditstream_alerts_throttled_total", "Alert deliveries folded by throttling").Add({});
+  h.alertsFailed = &counters("auditstream_alerts_failed_total", "Alerts a durable sink failed").Add({});
+  h.sinkDeliveries = &counters("auditstream_sink_deliveries_total", "Alerts per sink, by outcome");
+  h.sinkRetries = &counters("auditstream_sink_retries_total", "Retried sends per sink");
+  h.deadLetters =
+      &counters("auditstream_dead_letters_total", "Rejected messages written to the dead-letter topic").Add({});
+  h.deadLetterFailures =
+      &counters("auditstream_dead_letter_failures_total", "Dead letters the broker finally refused").Add({});
+  h.commits = &counters("auditstream_offsets_committed_total", "Partition offsets committed").Add({});
+  h.pauses = &counters("auditstream_backpressure_pauses_total", "Times consumption paused for acks").Add({});
+  auto& reloads = counters("auditstream_rule_reloads_total", "SIGHUP rule reloads, by result");
+  h.reloadsOk = &reloads.Add({{"result", "ok"}});
+  h.reloadsFailed = &reloads.Add({{"result", "rejected"}});
+  h.liveKeys = &gauge("auditstream_window_live_keys", "Live correlation keys");
+  h.idlePartitions = &gauge("auditstream_idle_partitions", "Partitions not holding the watermark back");
+  h.inFlight = &gauge("auditstream_messages_in_flight", "Messages whose effects are not yet done");
+  h.assigned = &gauge("auditstream_assigned_partitions", "Partitions assigned to this member");
+  h.rulesLoaded = &gauge("auditstream_rules_loaded", "Detection rules loaded");
+  h.correlationsLoaded = &gauge("auditstream_correlations_loaded", "Correlation rules loaded");
+  h.ready = &gauge("auditstream_ready", "1 when /readyz answers 200");
+  h.lag = &prometheus::BuildGauge()
+               .Name("auditstream_consumer_lag")
+               .Help("Messages behind the partition's high watermark")
+               .Register(r);
+  h.latency = &prometheus::BuildHistogram()
+                   .Name("auditstream_detection_latency_seconds")
+                   .Help("Event time of an alert's last event to the alert's handoff to the sinks")
+                   .Register(r)
+                   .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5,
+                                                                    10, 30, 60, 300, 3600});
+  Handles* raw = handles.get();
+  if (!address.empty()) {
+    ASSIGN_OR_RETURN(h.endpoint,
+                     HttpEndpoint::start(address, [raw](std::string_view path) { return raw->serve(path); }));
   }
-  handles->signals =
-      &counters("auditstream_correlation_signals_total", "Base-rule matches fed to correlations").Add({});
-  handles->late =
-      &counters("auditstream_late_events_total", "Signals older than the watermark (still applied)").Add({});
-  handles->evictions = &counters("auditstream_window_evictions_total", "Correlation keys evicted by the cap").Add({});
-  handles->correlationsFired = &counters("auditstream_correlations_fired_total", "Correlation alerts").Add({});
-  handles->alertsRouted = &counters("auditstream_alerts_total", "Alerts handed to the router").Add({});
-  handles->alertsThrottled =
-      &counters("auditstream_alerts_throttled_total", "Alert deliveries folded by throttling").Add({});
-  handles->alertsFailed = &counters("auditstream_alerts_failed_total", "Alerts a durable sink failed").Add({});
-  handles->commits = &counters("auditstream_offsets_committed_total", "Partition offsets committed").Add({});
-  const auto gauges = [&](const std::string& name, const std::string& help) -> prometheus::Family<prometheus::Gauge>& {
-    return prometheus::BuildGauge().Name(name).Help(help).Register(r);
-  };
-  handles->liveKeys = &gauges("auditstream_window_live_keys", "Live correlation keys").Add({});
-  handles->idlePartitions = &gauges("auditstream_idle_partitions", "Partitions not holding the watermark back").Add({});
-  handles->lag = &gauges("auditstream_consumer_lag", "Messages behind the partition's high watermark");
-  handles->inFlight =
-      &gauges("auditstream_messages_in_flight", "Messages whose effects are not yet acknowledged").Add({});
-  handles->exposer->RegisterCollectable(handles->registry, "/metrics");
-  handles->exposer->RegisterCollectable(handles->registry, "/healthz");
   return std::unique_ptr<ServiceMetrics>(new ServiceMetrics(std::move(handles)));
 }
+
+ServiceMetrics::ServiceMetrics(std::unique_ptr<Handles> handles) : handles_(std::move(handles)) {}
+ServiceMetrics::~ServiceMetrics() = default;
+
+int ServiceMetrics::port() const { return handles_->endpoint ? handles_->endpoint->port() : 0; }
 
 void ServiceMetrics::setConsumerLag(const std::string& topic, std::int32_t partition, std::int64_t lag) {
   auto& gauge = handles_->lagByPartition[{topic, partition}];
@@ -97,31 +154,76 @@ void ServiceMetrics::setConsumerLag(const std::string& topic, std::int32_t parti
   gauge->Set(static_cast<double>(lag));
 }
 
-ServiceMetrics::ServiceMetrics(std::unique_ptr<Handles> handles) : handles_(std::move(handles)) {}
-ServiceMetrics::~ServiceMetrics() = default;
+void ServiceMetrics::forgetConsumerLag(const std::string& topic, std::int32_t partition) {
+  const auto found = handles_->lagByPartition.find({topic, partition});
+  if (found == handles_->lagByPartition.end()) return;
+  handles_->lag->Remove(found->second);
+  handles_->lagByPartition.erase(found);
+}
 
-void ServiceMetrics::publish(const ProcessCounters& processing, const CorrelationCounters& correlations,
-                             const AlertRouterStats& router, std::uint64_t committedOffsets,
-                             std::size_t inFlightMessages) {
+void ServiceMetrics::setReadiness(bool ready, const std::string& why) {
+  handles_->ready->Set(ready ? 1 : 0);
+  std::lock_guard lock(handles_->readinessMutex);
+  handles_->isReady = ready;
+  handles_->notReadyBecause = why;
+}
+
+void ServiceMetrics::observeDetectionLatency(double seconds) { handles_->latency->Observe(seconds); }
+
+void ServiceMetrics::countReload(bool succeeded) {
+  (succeeded ? handles_->reloadsOk : handles_->reloadsFailed)->Increment();
+}
+
+void ServiceMetrics::publish(const RuleSet& rules, const ServiceTotals& totals) {
   Handles& h = *handles_;
-  const auto set = [&](prometheus::Counter* counter, double total) { advanceTo(*counter, total, h.seen(counter)); };
-  set(h.messages, static_cast<double>(processing.messages));
-  set(h.events, static_cast<double>(processing.events));
-  for (std::size_t i = 0; i < h.rejects.size(); ++i) set(h.rejects[i], static_cast<double>(processing.rejects[i]));
-  for (std::size_t i = 0; i < h.ruleMatches.size() && i < processing.hitsByRule.size(); ++i) {
-    set(h.ruleMatches[i], static_cast<double>(processing.hitsByRule[i]));
+  const ProcessCounters& processing = totals.processing;
+  h.advance(h.messages, processing.messages);
+  h.advance(h.events, processing.events);
+  for (std::size_t i = 0; i < h.rejects.size(); ++i) h.advance(h.rejects[i], processing.rejects[i]);
+  for (std::size_t i = 0; i < rules.size() && i < processing.hitsByRule.size(); ++i) {
+    const std::pair<std::string, std::string> key{rules.rule(i).id, rules.rule(i).level};
+    prometheus::Counter*& counter = h.matchesOf[key];
+    if (counter == nullptr) counter = &h.ruleMatches->Add({{"rule_id", key.first}, {"level", key.second}});
+    h.advance(counter, processing.hitsByRule[i]);
   }
-  set(h.signals, static_cast<double>(correlations.signals));
-  set(h.late, static_cast<double>(correlations.late));
-  set(h.evictions, static_cast<double>(correlations.evictions));
-  set(h.correlationsFired, static_cast<double>(correlations.fired));
-  set(h.alertsRouted, static_cast<double>(router.routed.load()));
-  set(h.alertsThrottled, static_cast<double>(router.throttled.load()));
-  set(h.alertsFailed, static_cast<double>(router.failed.load()));
-  set(h.commits, static_cast<double>(committedOffsets));
+  for (const auto& [key, count] : totals.alertsByRule) {
+    prometheus::Counter*& counter = h.alertsOf[key];
+    if (counter == nullptr) counter = &h.alertsByRule->Add({{"rule_id", key.first}, {"level", key.second}});
+    h.advance(counter, count);
+  }
+  const CorrelationCounters& correlations = totals.correlations;
+  h.advance(h.signals, correlations.signals);
+  h.advance(h.late, correlations.late);
+  h.advance(h.evictions, correlations.evictions);
+  h.advance(h.correlationsFired, correlations.fired);
   h.liveKeys->Set(static_cast<double>(correlations.liveKeys));
   h.idlePartitions->Set(static_cast<double>(correlations.idlePartitions));
-  h.inFlight->Set(static_cast<double>(inFlightMessages));
+  if (totals.router != nullptr) {
+    h.advance(h.alertsRouted, totals.router->routed.load());
+    h.advance(h.alertsThrottled, totals.router->throttled.load());
+    h.advance(h.alertsFailed, totals.router->failed.load());
+  }
+  for (const SinkCounts& sink : totals.sinks) {
+    auto& handles = h.sinkCounters[sink.sink];
+    if (handles[0] == nullptr) {
+      handles[0] = &h.sinkDeliveries->Add({{"sink", sink.sink}, {"outcome", "delivered"}});
+      handles[1] = &h.sinkDeliveries->Add({{"sink", sink.sink}, {"outcome", "failed"}});
+      handles[2] = &h.sinkDeliveries->Add({{"sink", sink.sink}, {"outcome", "dropped"}});
+      handles[3] = &h.sinkRetries->Add({{"sink", sink.sink}});
+    }
+    h.advance(handles[0], sink.delivered);
+    h.advance(handles[1], sink.failed);
+    h.advance(handles[2], sink.dropped);
+    h.advance(handles[3], sink.retries);
+  }
+  h.advance(h.deadLetters, totals.deadLetters);
+  h.advance(h.deadLetterFailures, totals.deadLetterFailures);
+  h.advance(h.commits, totals.committedOffsets);
+  h.advance(h.pauses, totals.pauses);
+  h.inFlight->Set(static_cast<double>(totals.inFlightMessages));
+  h.assigned->Set(static_cast<double>(totals.assignedPartitions));
+  h.rulesLoaded->Set(static_cast<double>(totals.rulesLoaded));
+  h.correlationsLoaded->Set(static_cast<double>(totals.correlationsLoaded));
 }
 
 }  // namespace auditstream

@@ -33,13 +33,19 @@ std::vector<Rejection> EventProcessor::process(std::string_view message, const M
   DecodeOutcome outcome = decoder_.decode(message, context.messageTime, [&](const AuditEvent& event) {
     latestEventTime_ = latestEventTime_ ? std::max(*latestEventTime_, event.time) : event.time;
     rules_->match(event, *state_, hits_);
+    if (hits_.empty()) return;
+    std::string_view cluster = context.cluster;
+    if (context.clusterField != nullptr) {
+      const std::string_view fromEvent = state_->resolver.firstString(*context.clusterField);
+      if (!fromEvent.empty()) cluster = fromEvent;
+    }
     for (const std::uint32_t rule : hits_) {
       ++counters_.hitsByRule[rule];
       if (correlations_) {
-        for (const CorrelationInput& input : correlations_->inputsOfRule(rule)) signal(input, event, context);
+        for (const CorrelationInput& input : correlations_->inputsOfRule(rule)) signal(input, event, context, cluster);
         if (!correlations_->ruleAlertsAlone(rule)) continue;
       }
-      alerts.push_back(makeEventAlert(rules_->ruleShared(rule), event, context.cluster, context.provenance));
+      alerts.push_back(makeEventAlert(rules_->ruleShared(rule), event, cluster, context.provenance));
     }
     counters_.ruleHits += hits_.size();
   });
@@ -48,13 +54,14 @@ std::vector<Rejection> EventProcessor::process(std::string_view message, const M
   return std::move(outcome.rejections);
 }
 
-void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context) {
+void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context,
+                            std::string_view cluster) {
   Signal signal;
   signal.correlation = input.correlation;
   signal.ruleOrdinal = input.ordinal;
   signal.partition = context.partition;
   signal.time = event.time;
-  signal.cluster = std::string(context.cluster);
+  signal.cluster = std::string(cluster);
   const CorrelationSpec& spec = correlations_->at(input.correlation).spec;
   for (std::size_t i = 0; i < input.groupByPaths.size(); ++i) {
     signal.groupBy.emplace_back(spec.groupBy[i], state_->resolver.firstString(input.groupByPaths[i]));

@@ -30,6 +30,9 @@ struct MessageContext {
   std::optional<EventTime> messageTime;       // Kafka timestamp: the event time of last resort
   std::optional<AlertProvenance> provenance;  // topic/partition/offset, for alerts
   std::uint32_t partition = 0;                // input partition index, for correlation watermarks
+  // When set: an event with a non-empty string at this path belongs to that cluster instead (a field the
+  // shipper merged into the event, e.g. `cluster`); `cluster` stays the fallback.
+  const FieldPath* clusterField = nullptr;
 };
 
 struct ProcessCounters {
@@ -69,7 +72,8 @@ class EventProcessor {
  private:
   EventProcessor(std::shared_ptr<const RuleSet> rules, EnvelopeDecoder decoder, std::unique_ptr<MatchState> state,
                  std::shared_ptr<const CorrelationSet> correlations);
-  void signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context);
+  void signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context,
+              std::string_view cluster);
 
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const CorrelationSet> correlations_;

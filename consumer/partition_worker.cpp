@@ -1,0 +1,109 @@
+#include "consumer/partition_worker.h"
+
+#include <cstdio>
+
+namespace auditstream {
+
+void OutcomeQueue::push(std::vector<MessageOutcome> outcomes) {
+  {
+    std::lock_guard lock(mutex_);
+    if (outcomes_.empty()) {
+      outcomes_ = std::move(outcomes);
+    } else {
+      for (MessageOutcome& outcome : outcomes) outcomes_.push_back(std::move(outcome));
+    }
+  }
+  wake_();
+}
+
+std::vector<MessageOutcome> OutcomeQueue::take() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(outcomes_, {});
+}
+
+PartitionWorker::PartitionWorker(std::unique_ptr<EventProcessor> processor, const WorkerContext& context)
+    : processor_(std::move(processor)),
+      context_(context),
+      resolver_(context.identity),
+      inbox_(std::size_t{1} << 20U),  // batches; the consumer pauses partitions long before this fills
+      thread_([this] { run(); }) {}
+
+PartitionWorker::~PartitionWorker() {
+  inbox_.close();
+  thread_.join();
+}
+
+void PartitionWorker::submit(std::vector<WorkItem> batch) {
+  pending_ += batch.size();
+  inbox_.push(std::move(batch));
+}
+
+void PartitionWorker::replaceProcessor(std::unique_ptr<EventProcessor> processor) {
+  processor_ = std::move(processor);  // the worker is blocked in pop(): the next batch sees the new one
+  std::lock_guard lock(countersMutex_);
+  counters_ = processor_->counters();
+}
+
+ProcessCounters PartitionWorker::counters() const {
+  std::lock_guard lock(countersMutex_);
+  return counters_;
+}
+
+void PartitionWorker::run() {
+  while (std::optional<std::vector<WorkItem>> batch = inbox_.pop()) {
+    std::vector<MessageOutcome> outcomes;
+    outcomes.reserve(batch->size());
+    for (const WorkItem& item : *batch) outcomes.push_back(process(item));
+    {
+      std::lock_guard lock(countersMutex_);
+      counters_ = processor_->counters();
+    }
+    const std::size_t done = batch->size();
+    batch.reset();  // messages destroyed before the consumer thread may see the worker idle
+    context_.outcomes->push(std::move(outcomes));
+    pending_ -= done;
+  }
+}
+
+MessageOutcome PartitionWorker::process(const WorkItem& item) {
+  const rd_kafka_message_t& message = *item.message;
+  const PartitionSlot& slot = *item.slot;
+  MessageOutcome outcome;
+  outcome.slot = slot.index;
+  outcome.offset = message.offset;
+  std::optional<std::string> header;
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      rd_kafka_header_get_last(headers, context_.identity.header.c_str(), &value, &size) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR &&
+      value != nullptr) {
+    header = std::string(static_cast<const char*>(value), size);
+  }
+  const ClusterResolver::Choice cluster = resolver_.resolve(slot.topic, header);
+  rd_kafka_timestamp_type_t type{};
+  const std::int64_t timestampMs = rd_kafka_message_timestamp(&message, &type);
+  MessageContext context{cluster.cluster,
+                         timestampMs > 0 ? std::optional<EventTime>(EventTime{timestampMs * 1'000'000}) : std::nullopt,
+                         AlertProvenance{slot.topic, slot.partition, message.offset}, slot.index};
+  if (cluster.eventFieldFirst && context_.clusterField) context.clusterField = &*context_.clusterField;
+  const std::string_view payload(static_cast<const char*>(message.payload), message.len);
+  const std::vector<Rejection> rejections = processor_->process(payload, context, outcome.alerts);
+  for (const Rejection& rejection : rejections) {
+    std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", slot.topic.c_str(), slot.partition,
+                 static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
+                 rejection.message.c_str());
+    if (context_.deadLetters == nullptr) continue;
+    if (!outcome.effects)
+      outcome.effects = std::make_shared<MessageEffects>(slot.index, message.offset, *context_.done);
+    outcome.effects->hold();
+    context_.deadLetters->send(payload, {slot.topic, slot.partition, message.offset, cluster.cluster}, rejection,
+                               [effects = outcome.effects] { effects->settle(); });
+  }
+  outcome.latestEventTime = processor_->latestEventTime();
+  outcome.signals = processor_->takeSignals();
+  return outcome;
+}
+
+}  // namespace auditstream

@@ -1,0 +1,103 @@
+// PartitionWorker: one of the service's N worker threads. Every assigned partition belongs to exactly one
+// worker (ARCHITECTURE.md, Threads), so a partition's messages are parsed and matched in offset order,
+// and parsing — the dominant cost — runs in parallel across partitions. The consumer thread submits
+// batches; the worker decodes, matches and builds alerts with its own EventProcessor, sends rejected
+// messages to the dead-letter topic itself, and hands each message's outcome (alerts, signals, latest
+// event time) back through the OutcomeQueue, in submission order. Routing, correlation and offsets stay
+// on the consumer thread.
+//
+// submit(), idle(), replaceProcessor() and counters() are called by the consumer thread; the worker
+// thread only touches its processor, its resolver and the queues.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/blocking_queue.h"
+#include "config/service_config.h"
+#include "consumer/cluster_resolver.h"
+#include "consumer/dead_letter_producer.h"
+#include "consumer/message_effects.h"
+#include "engine/event_processor.h"
+#include "sinks/kafka_handles.h"
+
+namespace auditstream {
+
+// A topic-partition as the service numbers it (for correlation clocks and offsets); never moves.
+struct PartitionSlot {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::uint32_t index = 0;
+};
+
+struct WorkItem {
+  const PartitionSlot* slot = nullptr;
+  KafkaMessagePtr message;
+};
+
+struct MessageOutcome {
+  std::uint32_t slot = 0;
+  std::int64_t offset = 0;
+  std::vector<Alert> alerts;
+  std::vector<Signal> signals;
+  std::optional<EventTime> latestEventTime;
+  std::shared_ptr<MessageEffects> effects;  // set when the worker already started effects (dead letters)
+};
+
+// Outcomes from all workers to the consumer thread; `wake` interrupts the consumer's poll.
+class OutcomeQueue {
+ public:
+  explicit OutcomeQueue(std::function<void()> wake) : wake_(std::move(wake)) {}
+  void push(std::vector<MessageOutcome> outcomes);
+  std::vector<MessageOutcome> take();
+
+ private:
+  std::function<void()> wake_;
+  std::mutex mutex_;
+  std::vector<MessageOutcome> outcomes_;
+};
+
+struct WorkerContext {
+  ClusterIdentity identity;
+  std::optional<FieldPath> clusterField;      // when cluster.from lists field
+  DeadLetterProducer* deadLetters = nullptr;  // null: rejected messages are counted and logged only
+  DoneOffsets* done = nullptr;
+  OutcomeQueue* outcomes = nullptr;
+};
+
+class PartitionWorker {
+ public:
+  PartitionWorker(std::unique_ptr<EventProcessor> processor, const WorkerContext& context);
+  ~PartitionWorker();  // finishes what was submitted, then joins
+  PartitionWorker(const PartitionWorker&) = delete;
+  PartitionWorker& operator=(const PartitionWorker&) = delete;
+
+  void submit(std::vector<WorkItem> batch);
+  // Nothing submitted is still being processed.
+  bool idle() const { return pending_.load() == 0; }
+  // Only while idle (after a reload's new rules compiled).
+  void replaceProcessor(std::unique_ptr<EventProcessor> processor);
+  // A snapshot, refreshed after every batch.
+  ProcessCounters counters() const;
+
+ private:
+  void run();
+  MessageOutcome process(const WorkItem& item);
+
+  std::unique_ptr<EventProcessor> processor_;
+  const WorkerContext& context_;
+  ClusterResolver resolver_;
+  BlockingQueue<std::vector<WorkItem>> inbox_;
+  std::atomic<std::size_t> pending_{0};  // messages submitted and not yet handed back
+  mutable std::mutex countersMutex_;
+  ProcessCounters counters_;
+  std::thread thread_;  // last
+};
+
+}  // namespace auditstream
