@@ -77,6 +77,25 @@ TEST(ServiceConfig, EveryProblemHasItsPosition) {
   EXPECT_EQ(problem("kafka: {bootstrap.servers: k}\ntopics: [t]\nrules: [r]\n"),
             "c.yml:1:1: sinks must configure at least one alert output");
   EXPECT_EQ(problem(kMinimal + "metrics: {address: 9108}\n"), "c.yml:7:20: metrics.address (9108) must be host:port");
+  EXPECT_EQ(problem(kMinimal + "cluster: {from: [field, topic]}\n"),
+            "c.yml:7:17: cluster.field () must be a field path such as cluster or kubernetes.cluster_name when "
+            "cluster.from lists field");
+  EXPECT_EQ(problem(kMinimal + "limits: {ready_max_lag: -1}\n"),
+            "c.yml:7:25: limits.ready_max_lag (-1) must be a whole number from 0 to 1000000000000");
+}
+
+TEST(ServiceConfig, ClusterFromAnEventFieldAndReadinessBound) {
+  const Result<ServiceConfig> config = parseServiceConfig(
+      kMinimal +
+          "cluster: {from: [header, field, topic], field: kubernetes.cluster}\nlimits: {ready_max_lag: 50}\n"
+          "metrics: {address: ''}\n",
+      "c.yml");
+  ASSERT_TRUE(config) << config.status();
+  EXPECT_EQ(config->cluster.order,
+            (std::vector<ClusterSource>{ClusterSource::kHeader, ClusterSource::kField, ClusterSource::kTopic}));
+  EXPECT_EQ(config->cluster.field, "kubernetes.cluster");
+  EXPECT_EQ(config->readyMaxLag, 50);
+  EXPECT_EQ(config->metricsAddress, "");
 }
 
 TEST(ServiceConfig, TheShippedExampleParses) {
