@@ -82,11 +82,15 @@ class MapReader {
     return Status::ok();
   }
   template <typename Duration>
-  Status duration(const std::string& key, Duration& out) const {
+  Status duration(const std::string& key, Duration& out, bool zeroAllowed = false) const {
     const YAML::Node value = node_[key];
     if (!value) return Status::ok();
-    const std::optional<std::int64_t> nanos = value.IsScalar() ? parseTimespan(value.Scalar()) : std::nullopt;
-    if (!nanos) return file_.errorAt(value, qualified(key) + " must be a duration such as 30s, 5m, 2h or 1d");
+    std::optional<std::int64_t> nanos = value.IsScalar() ? parseTimespan(value.Scalar()) : std::nullopt;
+    if (zeroAllowed && value.IsScalar() && (value.Scalar() == "0" || value.Scalar() == "0s")) nanos = 0;
+    if (!nanos) {
+      return file_.errorAt(value, qualified(key) + " must be a duration such as " + (zeroAllowed ? "0s, " : "") +
+                                      "30s, 5m, 2h or 1d");
+    }
     out = std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(*nanos));
     return Status::ok();
   }
@@ -238,7 +242,8 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   if (root["correlation"]) {
     MapReader correlation(file, root["correlation"], "correlation");
     RETURN_IF_ERROR(correlation.expectMap());
-    RETURN_IF_ERROR(correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys"}));
+    RETURN_IF_ERROR(correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys", "max_commit_hold"}));
+    RETURN_IF_ERROR(correlation.duration("max_commit_hold", config.maxCommitHold, true));
     RETURN_IF_ERROR(correlation.duration("allowed_lateness", config.allowedLateness));
     RETURN_IF_ERROR(correlation.duration("idle_timeout", config.idleTimeout));
     RETURN_IF_ERROR(correlation.number<std::size_t>("max_keys", config.maxKeysPerCorrelation, 1, 100'000'000));

@@ -61,6 +61,9 @@ struct ServiceConfig {
   std::chrono::nanoseconds allowedLateness = std::chrono::seconds(5);
   std::chrono::nanoseconds idleTimeout = std::chrono::seconds(30);
   std::size_t maxKeysPerCorrelation = 100'000;
+  // A message with correlation signals is committed once the windows it joined have closed, at most this
+  // long after its event time (0: as soon as its signals are applied; open windows are lost on restart).
+  std::chrono::nanoseconds maxCommitHold = std::chrono::hours(1);
   std::size_t queueMessages = 100'000;  // unacknowledged messages before partitions are paused
   std::int64_t readyMaxLag = 10'000;    // /readyz: per assigned partition, messages behind the high watermark
 };

@@ -4,22 +4,17 @@
 
 namespace auditstream {
 
-void PartitionOffsets::started(std::int64_t offset) { pending_.push_back({offset, false}); }
-
-void PartitionOffsets::done(std::int64_t offset) {
-  const auto found = std::lower_bound(pending_.begin(), pending_.end(), offset,
-                                      [](const Entry& entry, std::int64_t value) { return entry.offset < value; });
-  if (found == pending_.end() || found->offset != offset) return;
-  found->done = true;
-  while (!pending_.empty() && pending_.front().done) {
-    doneUpTo_ = pending_.front().offset + 1;
-    pending_.pop_front();
-  }
+void PartitionOffsets::started(std::int64_t offset) {
+  notDone_.insert(notDone_.end(), offset);
+  if (!firstStarted_) firstStarted_ = offset;
+  lastStarted_ = offset;
 }
 
 std::optional<std::int64_t> PartitionOffsets::committable() const {
-  if (!doneUpTo_ || (lastCommitted_ && *lastCommitted_ >= *doneUpTo_)) return std::nullopt;
-  return doneUpTo_;
+  if (!lastStarted_) return std::nullopt;
+  const std::int64_t next = notDone_.empty() ? *lastStarted_ + 1 : *notDone_.begin();
+  if (next <= *firstStarted_ || (lastCommitted_ && *lastCommitted_ >= next)) return std::nullopt;  // nothing new done
+  return next;
 }
 
 void OffsetTracker::done(const Key& partition, std::int64_t offset) {

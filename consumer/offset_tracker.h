@@ -7,9 +7,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,19 +21,18 @@ class PartitionOffsets {
   // A message was handed to the pipeline. Offsets arrive in increasing order (a partition's order).
   void started(std::int64_t offset);
   // Its effects are done. Unknown offsets (already committed, or after a revoke) are ignored.
-  void done(std::int64_t offset);
+  void done(std::int64_t offset) { notDone_.erase(offset); }
   // The offset to commit (next to consume) if it moved since the last call to committed().
   std::optional<std::int64_t> committable() const;
   void committed(std::int64_t offset) { lastCommitted_ = offset; }
-  std::size_t inFlight() const { return pending_.size(); }
+  std::size_t inFlight() const { return notDone_.size(); }
 
  private:
-  struct Entry {
-    std::int64_t offset;
-    bool done;
-  };
-  std::deque<Entry> pending_;             // started and not yet below the contiguous-done line
-  std::optional<std::int64_t> doneUpTo_;  // one past the last offset of the contiguous done prefix
+  // Only the offsets still waiting (memory follows what is held back — e.g. events of open correlation
+  // windows — not how far the partition moved since).
+  std::set<std::int64_t> notDone_;
+  std::optional<std::int64_t> firstStarted_;
+  std::optional<std::int64_t> lastStarted_;
   std::optional<std::int64_t> lastCommitted_;
 };
 

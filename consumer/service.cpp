@@ -291,13 +291,27 @@ class Service {
       effects->settle();
       return;
     }
-    // Not done until the correlation engine has applied its signals (they wait for the watermark).
-    std::int64_t latestSignal = 0;
+    // Not done until every correlation window its signals joined has closed (the watermark passed the
+    // signal's time plus the window, capped by correlation.max_commit_hold): until then a crash or a
+    // rebalance makes the next owner read the message again and rebuild the window.
+    std::int64_t doneAt = 0;
     for (Signal& signal : outcome.signals) {
-      latestSignal = std::max(latestSignal, signal.time.nanosSinceEpoch);
+      doneAt = std::max(doneAt, signal.time.nanosSinceEpoch + commitHoldFor(signal));
       correlator_->add(std::move(signal));
     }
-    awaitingSignals_.push_back({latestSignal, std::move(effects)});
+    awaitingSignals_.push_back({doneAt, std::move(effects)});
+  }
+
+  // first_seen keeps no window (its history is a set of known values: after a restart a value may look
+  // new once more, a repeat alert rather than a missed one); the others hold for their timespan.
+  std::int64_t commitHoldFor(const Signal& signal) const {
+    const CorrelationSpec& spec = pack_.correlations->at(signal.correlation).spec;
+    if (spec.type == CorrelationType::kFirstSeen) return 0;
+    return std::min(spec.timespanNanos, maxCommitHoldNanos());
+  }
+
+  std::int64_t maxCommitHoldNanos() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(config_.maxCommitHold).count();
   }
 
   void route(Alert alert, const std::shared_ptr<MessageEffects>& effects) {
@@ -318,7 +332,7 @@ class Service {
     // Messages whose signals the engine has now applied are done with it.
     const std::int64_t applied = correlator_->appliedThrough();
     std::erase_if(awaitingSignals_, [&](const AwaitingSignals& waiting) {
-      if (waiting.latestSignal > applied) return false;
+      if (waiting.doneAt > applied) return false;
       waiting.effects->settle();
       return true;
     });
@@ -379,7 +393,13 @@ class Service {
 
   void stop() {
     if (!drainWorkers(kStopDrainBound)) log("workers still busy after the drain bound; their offsets stay uncommitted");
-    routeCorrelationAlerts(correlator_->finish());
+    // Open windows are not closed early: their messages stay uncommitted and the next owner rebuilds them.
+    // Without a commit hold, the windows are closed now (what can fire fires) and everything is committed.
+    if (maxCommitHoldNanos() == 0) {
+      routeCorrelationAlerts(correlator_->finish());
+    } else {
+      routeCorrelationAlerts(correlator_->advance());
+    }
     // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
     router_->flush(kStopDrainBound);
     deadLetters_.reset();  // flushes outstanding dead letters (bounded), settling their messages
@@ -525,7 +545,7 @@ class Service {
   }
 
   struct AwaitingSignals {
-    std::int64_t latestSignal;
+    std::int64_t doneAt;  // event time the watermark must pass
     std::shared_ptr<MessageEffects> effects;
   };
 

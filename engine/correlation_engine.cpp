@@ -104,9 +104,11 @@ struct CorrelationEngine::State {
       slowest = std::min(slowest.value_or(partitionClock[p]), partitionClock[p]);
     }
     counters.idlePartitions = idle;
-    if (!slowest) {  // every partition idle: the fastest clock rules
+    if (!slowest) {
+      // Every partition idle: the stream is quiet. The lateness was waited for in wall-clock time, so
+      // everything seen is applied (a burst that ends a quiet stream still fires).
       if (partitionClock.empty()) return std::numeric_limits<std::int64_t>::min();
-      slowest = *std::max_element(partitionClock.begin(), partitionClock.end());
+      return *std::max_element(partitionClock.begin(), partitionClock.end());
     }
     if (*slowest == kEndOfTime) return kEndOfTime;
     return *slowest - options.allowedLatenessNanos;

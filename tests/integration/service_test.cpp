@@ -1,11 +1,7 @@
 // `auditstream run` against the real broker: a labelled stream (stateless attacks, a 403 burst, poison
 // messages) on a 3-partition topic yields exactly the alerts `replay` gives for the same events, poison
 // messages land in the dead-letter topic with their reason, and every offset ends up committed.
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,123 +17,16 @@
 #include "sinks/kafka_admin.h"
 #include "sinks/kafka_client.h"
 #include "tests/integration/kafka_test_consumer.h"
+#include "tests/integration/service_harness.h"
 #include "tests/support/integration_servers.h"
 #include "tests/support/wait_until.h"
-
-extern char** environ;  // NOLINT: POSIX
 
 namespace auditstream {
 namespace {
 
-namespace fs = std::filesystem;
-const fs::path kSource = AUDITSTREAM_SOURCE_DIR;
+using namespace service_it;  // NOLINT(google-build-using-namespace): the harness of these tests
 const std::vector<fs::path> kInputs = {kSource / "tests/rules/corr-forbidden-burst-per-user/events.jsonl",
                                        kSource / "tests/rules/exec-attach/events.jsonl"};
-
-std::vector<std::string> lines(const fs::path& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
-// Alert ids `replay` gives for the inputs, with the cluster name the service will derive from the topic.
-std::set<std::string> replayAlertIds(const std::string& cluster, const std::vector<fs::path>& inputs) {
-  std::string command = std::string(AUDITSTREAM_BINARY) + " replay --quiet --rules " +
-                        (kSource / "config/rules").string() + " --cluster " + cluster;
-  for (const fs::path& input : inputs) command += " " + input.string();
-  std::set<std::string> ids;
-  FILE* pipe = popen(command.c_str(), "r");
-  simdjson::dom::parser parser;
-  char buffer[1 << 16];
-  while (pipe != nullptr && std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
-    ids.emplace(std::string_view(parser.parse(std::string(buffer))["id"]));
-  }
-  if (pipe != nullptr) pclose(pipe);
-  return ids;
-}
-
-Status produceAll(const std::string& bootstrap, const std::string& topic, const std::vector<std::string>& messages) {
-  ASSIGN_OR_RETURN(KafkaClientPtr producer,
-                   makeKafkaClient(RD_KAFKA_PRODUCER, KafkaProperties{{"bootstrap.servers", bootstrap}}));
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    KafkaErrorPtr error = produceCopy(producer.get(), topic, std::to_string(i), messages[i]);
-    if (error) return unavailable(rd_kafka_error_string(error.get()));
-  }
-  if (rd_kafka_flush(producer.get(), 30'000) != RD_KAFKA_RESP_ERR_NO_ERROR) return unavailable("flush timed out");
-  return Status::ok();
-}
-
-// Everything on `topic`, read by a fresh group, until `idle` passes without a message.
-std::vector<testing::ReceivedMessage> readAll(const std::string& bootstrap, const std::string& topic) {
-  auto consumer = testing::TestGroupConsumer::create(bootstrap, testing::uniqueName("reader")).value();
-  EXPECT_TRUE(consumer->subscribe(topic).isOk());
-  std::vector<testing::ReceivedMessage> out;
-  int quiet = 0;
-  while (quiet < 10) {
-    auto message = consumer->pollOnce(std::chrono::milliseconds(500));
-    if (message) {
-      out.push_back(std::move(*message));
-      quiet = 0;
-    } else if (consumer->assignedPartitions() > 0) {
-      ++quiet;
-    }
-  }
-  EXPECT_TRUE(consumer->close().isOk());
-  return out;
-}
-
-// Committed offset of `group` on every partition of `topic` equals its high watermark.
-bool allCommitted(const std::string& bootstrap, const std::string& group, const std::string& topic, int partitions) {
-  auto client =
-      makeKafkaClient(RD_KAFKA_CONSUMER, KafkaProperties{{"bootstrap.servers", bootstrap}, {"group.id", group}});
-  if (!client) return false;
-  KafkaPartitionListPtr list(rd_kafka_topic_partition_list_new(partitions));
-  for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p);
-  if (rd_kafka_committed(client->get(), list.get(), 10'000) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
-  for (int p = 0; p < partitions; ++p) {
-    std::int64_t low = 0;
-    std::int64_t high = 0;
-    if (rd_kafka_query_watermark_offsets(client->get(), topic.c_str(), p, &low, &high, 10'000) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return false;
-    }
-    if (list->elems[p].offset != high) return false;
-  }
-  return true;
-}
-
-// Starts `auditstream run --config CONFIG` with stderr to LOG; the pid, or -1.
-pid_t spawnService(const std::string& configPath, const std::string& logPath) {
-  const char* argv[] = {AUDITSTREAM_BINARY, "run", "--config", configPath.c_str(), nullptr};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, AUDITSTREAM_BINARY, &actions, nullptr, const_cast<char**>(argv), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
-
-std::string fileText(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A port nothing listens on right now (bind to 0, read it back, close).
-int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopicAndAStopCommitsAll) {
   const Result<std::string> bootstrap = testing::kafkaBootstrap();
@@ -165,18 +54,19 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
   const int metricsPort = freePort();
   const fs::path work = fs::temp_directory_path() / group;
   fs::create_directories(work);
-  std::ofstream(work / "config.yml") << "kafka: {bootstrap.servers: '" << *bootstrap << "', group.id: " << group
-                                     << "}\ntopics: [" << topic << "]\nrules: [" << (kSource / "config/rules").string()
-                                     << "]\nsinks: {kafka_topic: " << alerts << "}\ndead_letter_topic: " << deadLetter
-                                     << "\ncorrelation: {allowed_lateness: 1s}\nmetrics: {address: '127.0.0.1:"
-                                     << metricsPort << "'}\n";
+  std::ofstream(work / "config.yml")
+      << "kafka: {bootstrap.servers: '" << *bootstrap << "', group.id: " << group << "}\ntopics: [" << topic
+      << "]\nrules: [" << (kSource / "config/rules").string() << "]\nsinks: {kafka_topic: " << alerts
+      << "}\ndead_letter_topic: " << deadLetter
+      << "\ncorrelation: {allowed_lateness: 1s, max_commit_hold: 0s}\nmetrics: {address: '127.0.0.1:" << metricsPort
+      << "'}\n";
   const std::string configPath = (work / "config.yml").string();
   const std::string logPath = (work / "service.log").string();
   const pid_t pid = spawnService(configPath, logPath);
   ASSERT_GT(pid, 0);
-  // Everything consumed (the service's own metrics say so); then a clean stop closes the correlation
-  // windows, drains the sinks and commits. (While it runs, a message whose signals still wait for the
-  // watermark is not committed: the newest events of a quiet stream are committed at the stop.)
+  // Everything consumed (the service's own metrics say so); then a clean stop (max_commit_hold: 0s) closes
+  // the correlation windows, drains the sinks and commits everything. (While it runs, a message whose signals still
+  // wait for the watermark is not committed: the newest events of a quiet stream are committed at the stop.)
   const std::string consumed = "auditstream_events_total " + std::to_string(messages.size() - 3);
   std::string metrics;
   const bool allConsumed = testing::waitUntil(
@@ -218,17 +108,6 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
     EXPECT_EQ(message.headers.at("cluster"), cluster);
   }
   EXPECT_EQ(reasons, (std::multiset<std::string>{"not_an_event", "not_json", "truncated"}));
-}
-
-// Polls the service's /metrics until `wanted` appears in it (or `deadline` passes).
-bool metricsShow(int port, const std::string& wanted, std::chrono::seconds deadline) {
-  return testing::waitUntil(
-      [&] {
-        auto client = HttpClient::create().value();
-        auto response = client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/metrics", "", {}});
-        return response && response->body.find(wanted) != std::string::npos;
-      },
-      deadline, std::chrono::milliseconds(100));
 }
 
 // kill -9 mid-stream, then a restart in the same group: every expected alert is on the alerts topic (none

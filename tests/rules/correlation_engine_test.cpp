@@ -109,6 +109,19 @@ TEST_F(Correlations, AnIdlePartitionStopsHoldingTheWatermarkBack) {
   EXPECT_EQ(engine_->counters().idlePartitions, 1U);
 }
 
+TEST_F(Correlations, WhenEveryPartitionIsIdleEverySignalSeenIsApplied) {
+  ManualClock clock;
+  load(kCount3In60, CorrelationOptions{
+                        .allowedLatenessNanos = 5 * kSecond, .clock = &clock, .idleTimeout = std::chrono::seconds(30)});
+  signal(10, "u", "a1");
+  signal(11, "u", "a2");
+  signal(12, "u", "a3");             // the stream's last event: nothing later moves the watermark
+  EXPECT_TRUE(advance(12).empty());  // watermark 7 s: every signal waits for the lateness
+  clock.advance(std::chrono::seconds(31));
+  EXPECT_EQ(engine_->advance().size(), 1U);  // quiet for the idle timeout: applied
+  EXPECT_EQ(engine_->counters().idlePartitions, 1U);
+}
+
 TEST_F(Correlations, LessThanIsDecidedWhenTheWindowCloses) {
   load(
       "title: few\nid: corr\ncorrelation: {type: event_count, rules: [base], group-by: [user.username], "
