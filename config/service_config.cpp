@@ -88,8 +88,8 @@ class MapReader {
     std::optional<std::int64_t> nanos = value.IsScalar() ? parseTimespan(value.Scalar()) : std::nullopt;
     if (zeroAllowed && value.IsScalar() && (value.Scalar() == "0" || value.Scalar() == "0s")) nanos = 0;
     if (!nanos) {
-      return file_.errorAt(value, qualified(key) + " must be a duration such as " + (zeroAllowed ? "0s, " : "") +
-                                      "30s, 5m, 2h or 1d");
+      return file_.errorAt(
+          value, qualified(key) + " must be a duration such as " + (zeroAllowed ? "0s, " : "") + "30s, 5m, 2h or 1d");
     }
     out = std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(*nanos));
     return Status::ok();
