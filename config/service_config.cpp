@@ -85,13 +85,14 @@ class MapReader {
   Status duration(const std::string& key, Duration& out, bool zeroAllowed = false) const {
     const YAML::Node value = node_[key];
     if (!value) return Status::ok();
-    std::optional<std::int64_t> nanos = value.IsScalar() ? parseTimespan(value.Scalar()) : std::nullopt;
-    if (zeroAllowed && value.IsScalar() && (value.Scalar() == "0" || value.Scalar() == "0s")) nanos = 0;
+    const std::string text = value.IsScalar() ? value.Scalar() : std::string();
+    const bool zero = zeroAllowed && (text == "0" || text == "0s");
+    const std::optional<std::int64_t> nanos = zero ? std::optional<std::int64_t>(0) : parseTimespan(text);
     if (!nanos) {
       return file_.errorAt(
           value, qualified(key) + " must be a duration such as " + (zeroAllowed ? "0s, " : "") + "30s, 5m, 2h or 1d");
     }
-    out = std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(*nanos));
+    out = std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(nanos.value_or(0)));
     return Status::ok();
   }
 

@@ -54,23 +54,20 @@ std::string librdkafkaVersion() { return rd_kafka_version_str(); }
 KafkaErrorPtr produceCopy(rd_kafka_t* producer, const std::string& topic, std::string_view key, std::string_view value,
                           const std::vector<KafkaHeader>& headers, void* opaque) {
   // rd_kafka_produceva: the typed form of rd_kafka_producev, without its C-cast macros.
-  std::vector<rd_kafka_vu_t> fields(4 + headers.size() + (key.empty() ? 0 : 1));
-  std::size_t i = 0;
-  fields[i].vtype = RD_KAFKA_VTYPE_TOPIC;
-  fields[i++].u.cstr = topic.c_str();
-  fields[i].vtype = RD_KAFKA_VTYPE_VALUE;
-  fields[i++].u.mem = {const_cast<char*>(value.data()), value.size()};
-  fields[i].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  fields[i++].u.i = RD_KAFKA_MSG_F_COPY;
-  fields[i].vtype = RD_KAFKA_VTYPE_OPAQUE;
-  fields[i++].u.ptr = opaque;
-  if (!key.empty()) {
-    fields[i].vtype = RD_KAFKA_VTYPE_KEY;
-    fields[i++].u.mem = {const_cast<char*>(key.data()), key.size()};
-  }
+  std::vector<rd_kafka_vu_t> fields;
+  fields.reserve(5 + headers.size());
+  const auto add = [&fields](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+    rd_kafka_vu_t& field = fields.emplace_back();
+    field.vtype = type;
+    return field;
+  };
+  add(RD_KAFKA_VTYPE_TOPIC).u.cstr = topic.c_str();
+  add(RD_KAFKA_VTYPE_VALUE).u.mem = {const_cast<char*>(value.data()), value.size()};
+  add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+  add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = opaque;
+  if (!key.empty()) add(RD_KAFKA_VTYPE_KEY).u.mem = {const_cast<char*>(key.data()), key.size()};
   for (const KafkaHeader& header : headers) {
-    fields[i].vtype = RD_KAFKA_VTYPE_HEADER;
-    fields[i++].u.header = {header.name, header.value.data(), static_cast<ssize_t>(header.value.size())};
+    add(RD_KAFKA_VTYPE_HEADER).u.header = {header.name, header.value.data(), static_cast<ssize_t>(header.value.size())};
   }
   return KafkaErrorPtr(rd_kafka_produceva(producer, fields.data(), fields.size()));
 }

@@ -82,8 +82,7 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
-  std::ifstream log(logPath);
-  const std::string logText((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const std::string logText = fileText(logPath);
   ASSERT_TRUE(allConsumed) << metrics << logText;
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << logText;
   EXPECT_TRUE(allCommitted(*bootstrap, group, topic, 3)) << logText;
