@@ -62,6 +62,8 @@ int runDemo(const CommandLine& command) {
   config.rules = command.ruleDirs;
   config.metricsAddress = command.metricsAddress;
   config.idleTimeout = std::chrono::seconds(5);
+  // The demo ends for good: at the stop, close the windows so that what can fire fires (nothing resumes).
+  config.maxCommitHold = std::chrono::nanoseconds(0);
 
   std::fprintf(stderr,
                "demo: embedded Kafka (librdkafka mock cluster) at %s; %zu clusters (%s ...); %zu rules and %zu "
