@@ -101,12 +101,16 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
   const auto poison = readAll(*bootstrap, deadLetter);
   ASSERT_EQ(poison.size(), 3U) << logText;
   std::multiset<std::string> reasons;
+  std::set<std::string> partitions;
   for (const auto& message : poison) {
     reasons.insert(message.headers.at("reject_reason"));
+    partitions.insert(message.headers.at("source_partition"));
     EXPECT_EQ(message.headers.at("source_topic"), topic);
     EXPECT_EQ(message.headers.at("cluster"), cluster);
   }
   EXPECT_EQ(reasons, (std::multiset<std::string>{"not_an_event", "not_json", "truncated"}));
+  // One poison message in each partition (their keys hash to 0, 1 and 2), and each partition went on.
+  EXPECT_EQ(partitions, (std::set<std::string>{"0", "1", "2"}));
 }
 
 // kill -9 mid-stream, then a restart in the same group: every expected alert is on the alerts topic (none
