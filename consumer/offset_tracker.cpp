@@ -17,7 +17,7 @@ std::optional<std::int64_t> PartitionOffsets::committable() const {
   return next;
 }
 
-void OffsetTracker::done(const Key& partition, std::int64_t offset) {
+void OffsetTracker::done(Key partition, std::int64_t offset) {
   const auto found = partitions_.find(partition);
   if (found != partitions_.end()) found->second.done(offset);
 }
@@ -30,7 +30,7 @@ std::vector<std::pair<OffsetTracker::Key, std::int64_t>> OffsetTracker::committa
   return out;
 }
 
-void OffsetTracker::committed(const Key& partition, std::int64_t offset) {
+void OffsetTracker::committed(Key partition, std::int64_t offset) {
   const auto found = partitions_.find(partition);
   if (found != partitions_.end()) found->second.committed(offset);
 }

@@ -38,15 +38,16 @@ class PartitionOffsets {
 
 class OffsetTracker {
  public:
-  using Key = std::pair<std::string, std::int32_t>;  // topic, partition
+  // The service's number for a topic-partition (PartitionSlot::index): no string on the per-message path.
+  using Key = std::uint32_t;
 
-  void started(const Key& partition, std::int64_t offset) { partitions_[partition].started(offset); }
-  void done(const Key& partition, std::int64_t offset);
+  void started(Key partition, std::int64_t offset) { partitions_[partition].started(offset); }
+  void done(Key partition, std::int64_t offset);
   // Forgets a partition (revoked: its new owner resumes from the last commit).
-  void revoke(const Key& partition) { partitions_.erase(partition); }
+  void revoke(Key partition) { partitions_.erase(partition); }
   // Every partition whose committable offset moved: (partition, offset to commit).
   std::vector<std::pair<Key, std::int64_t>> committable() const;
-  void committed(const Key& partition, std::int64_t offset);
+  void committed(Key partition, std::int64_t offset);
   std::size_t inFlight() const;
 
  private:

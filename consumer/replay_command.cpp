@@ -141,13 +141,6 @@ class Progress {
   std::chrono::steady_clock::time_point last_ = start_;
 };
 
-void addCounters(ProcessCounters& total, const ProcessCounters& part) {
-  total.messages += part.messages;
-  total.events += part.events;
-  total.ruleHits += part.ruleHits;
-  for (std::size_t i = 0; i < total.rejects.size(); ++i) total.rejects[i] += part.rejects[i];
-}
-
 void printSummary(const ProcessCounters& counters, const OrderedAlertWriter& writer, double seconds, unsigned threads) {
   std::fprintf(stderr, "replay: %llu events from %llu messages in %.2f s (%.0f events/s, %u thread%s)\n",
                static_cast<unsigned long long>(counters.events), static_cast<unsigned long long>(counters.messages),

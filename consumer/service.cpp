@@ -3,102 +3,31 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <thread>
 
 #include "consumer/consumer_lag.h"
 #include "consumer/dead_letter_producer.h"
+#include "consumer/group_consumer.h"
 #include "consumer/message_effects.h"
 #include "consumer/offset_tracker.h"
 #include "consumer/partition_worker.h"
 #include "consumer/process_signals.h"
+#include "consumer/progress_line.h"
 #include "consumer/service_metrics.h"
+#include "consumer/service_sinks.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
-#include "sinks/alertmanager_sink.h"
-#include "sinks/json_lines_sink.h"
-#include "sinks/kafka_alert_sink.h"
 
 namespace auditstream {
 namespace {
 
-using Key = OffsetTracker::Key;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kConsumeBatch = 1000;
 constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
 constexpr auto kStopDrainBound = std::chrono::seconds(10);
-
-Result<std::string> readSecret(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return ioError("cannot read " + path);
-  std::string text;
-  std::getline(in, text);
-  return text;
-}
-
-// The sinks of the config, their routes, and how to read each one's delivery totals (the sinks belong to
-// the router: `counts` may only be called while it lives).
-struct Sinks {
-  std::vector<std::shared_ptr<AlertSink>> all;
-  std::vector<AlertRoute> routes;
-  std::vector<std::function<SinkCounts()>> counts;
-};
-
-Result<Sinks> makeSinks(const ServiceConfig& config, const Clock& clock, const ServiceOptions& options) {
-  Sinks sinks;
-  if (!config.alertsTopic.empty()) {
-    ASSIGN_OR_RETURN(std::shared_ptr<KafkaAlertSink> kafka, KafkaAlertSink::create({config.kafka, config.alertsTopic}));
-    sinks.routes.push_back({"kafka", {}, "informational", {}});
-    sinks.counts.emplace_back([kafka = kafka.get()] {
-      KafkaAlertSinkStats& stats = kafka->stats();
-      return SinkCounts{"kafka", stats.delivered.load(), stats.failed.load(), 0, stats.queueFullWaits.load()};
-    });
-    sinks.all.push_back(std::move(kafka));
-  }
-  if (config.alertmanager) {
-    const AlertmanagerConfig& am = *config.alertmanager;
-    AlertmanagerOptions sinkOptions;
-    sinkOptions.urls = am.urls;
-    sinkOptions.queueCapacity = am.queue;
-    sinkOptions.batchSize = am.batch;
-    sinkOptions.requestTimeout = am.timeout;
-    sinkOptions.resolveTimeout = am.resolveTimeout;
-    sinkOptions.tls = {am.caFile, am.certFile, am.keyFile, am.insecureSkipVerify};
-    sinkOptions.durable = am.durable;
-    if (!am.bearerTokenFile.empty()) {
-      ASSIGN_OR_RETURN(sinkOptions.bearerToken, readSecret(am.bearerTokenFile));
-    }
-    if (!am.basicUser.empty()) {
-      sinkOptions.basicUser = am.basicUser;
-      ASSIGN_OR_RETURN(sinkOptions.basicPassword, readSecret(am.basicPasswordFile));
-    }
-    ASSIGN_OR_RETURN(std::shared_ptr<AlertmanagerSink> sink, AlertmanagerSink::create(sinkOptions, clock));
-    sinks.routes.push_back({"alertmanager", {}, am.minLevel, am.throttle});
-    sinks.counts.emplace_back([sink = sink.get()] {
-      const AlertmanagerStats& stats = sink->stats();
-      return SinkCounts{"alertmanager", stats.delivered.load(), stats.rejected.load(), stats.dropped.load(),
-                        stats.retries.load()};
-    });
-    sinks.all.push_back(std::move(sink));
-  }
-  if (config.stdoutAlerts) {
-    sinks.routes.push_back({"stdout", {}, "informational", {}});
-    sinks.all.push_back(JsonLinesSink::stdoutSink());
-  }
-  if (!config.alertsFile.empty()) {
-    ASSIGN_OR_RETURN(auto file, JsonLinesSink::file(config.alertsFile));
-    sinks.routes.push_back({"file", {}, "informational", {}});
-    sinks.all.push_back(std::move(file));
-  }
-  for (const std::shared_ptr<AlertSink>& extra : options.extraSinks) {
-    sinks.routes.push_back({std::string(extra->name()), {}, "informational", {}});
-    sinks.all.push_back(extra);
-  }
-  return sinks;
-}
 
 double secondsSince(EventTime time) {
   const auto now =
@@ -162,7 +91,7 @@ class Service {
 
   Status start() {
     ASSIGN_OR_RETURN(metrics_, ServiceMetrics::create(config_.metricsAddress));
-    ASSIGN_OR_RETURN(Sinks sinks, makeSinks(config_, clock_, options_));
+    ASSIGN_OR_RETURN(ServiceSinks sinks, makeServiceSinks(config_, clock_, options_.extraSinks));
     sinkCounts_ = std::move(sinks.counts);
     ASSIGN_OR_RETURN(router_, AlertRouter::create(std::move(sinks.all), sinks.routes));
     if (!config_.deadLetterTopic.empty()) {
@@ -203,28 +132,8 @@ class Service {
   }
 
   Status startConsumer() {
-    KafkaProperties properties = config_.kafka;
-    properties["enable.auto.offset.store"] = "false";
-    properties["enable.auto.commit"] = "false";  // commits come from the offset tracker
-    properties.try_emplace("partition.assignment.strategy", "range");
-    properties.try_emplace("auto.offset.reset", "earliest");
-    properties.try_emplace("statistics.interval.ms", "5000");  // lag and readiness
-    ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
-    rd_kafka_conf_set_opaque(conf.get(), this);
-    rd_kafka_conf_set_rebalance_cb(conf.get(), &Service::onRebalance);
-    rd_kafka_conf_set_stats_cb(conf.get(), &Service::onStatistics);
-    ASSIGN_OR_RETURN(consumer_, makeKafkaClient(RD_KAFKA_CONSUMER, std::move(conf)));
-    rd_kafka_poll_set_consumer(consumer_.get());
+    ASSIGN_OR_RETURN(consumer_, subscribeGroupConsumer(config_, {this, &Service::onRebalance, &Service::onStatistics}));
     consumerQueue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
-    std::vector<std::string> topics = config_.topics;
-    if (topics.empty()) topics.push_back(config_.topicPattern);
-    KafkaPartitionListPtr subscription(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
-    for (const std::string& topic : topics) {
-      rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
-    }
-    if (const rd_kafka_resp_err_t error = rd_kafka_subscribe(consumer_.get(), subscription.get())) {
-      return kafkaError("subscribe", error);
-    }
     return Status::ok();
   }
 
@@ -248,8 +157,8 @@ class Service {
           log("consume: %s", rd_kafka_message_errstr(message.get()));
         continue;
       }
-      const PartitionSlot& slot = slotOf(rd_kafka_topic_name(message->rkt), message->partition);
-      tracker_.started({slot.topic, slot.partition}, message->offset);
+      const PartitionSlot& slot = slotOf(*message);
+      tracker_.started(slot.index, message->offset);
       batches[slot.index % workers_.size()].push_back({&slot, std::move(message)});
     }
     for (std::size_t i = 0; i < workers_.size(); ++i) {
@@ -257,13 +166,21 @@ class Service {
     }
   }
 
-  const PartitionSlot& slotOf(const char* topic, std::int32_t partition) {
-    auto found = slotIndex_.find({topic, partition});
-    if (found != slotIndex_.end()) return slots_[found->second];
-    const auto index = static_cast<std::uint32_t>(slots_.size());
-    slots_.push_back({topic, partition, index});
-    slotIndex_.emplace(Key{topic, partition}, index);
-    return slots_.back();
+  // Messages come in runs from one partition: the last one found answers most lookups without a string.
+  const PartitionSlot& slotOf(const rd_kafka_message_t& message) {
+    if (lastSlot_ != nullptr && lastTopic_ == message.rkt && lastSlot_->partition == message.partition) {
+      return *lastSlot_;
+    }
+    const PartitionKey key{rd_kafka_topic_name(message.rkt), message.partition};
+    auto found = slotIndex_.find(key);
+    if (found == slotIndex_.end()) {
+      const auto index = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back({key.first, key.second, index});
+      found = slotIndex_.emplace(key, index).first;
+    }
+    lastTopic_ = message.rkt;
+    lastSlot_ = &slots_[found->second];
+    return *lastSlot_;
   }
 
   void collectOutcomes() {
@@ -272,7 +189,7 @@ class Service {
   }
 
   void markDone() {
-    for (const auto& [slot, offset] : done_.take()) tracker_.done({slots_[slot].topic, slots_[slot].partition}, offset);
+    for (const auto& [slot, offset] : done_.take()) tracker_.done(slot, offset);
   }
 
   // A message's outcome, in its partition's order: route its alerts, hand its signals to the engine, and
@@ -280,7 +197,7 @@ class Service {
   void apply(MessageOutcome& outcome) {
     if (outcome.latestEventTime) correlator_->observe(outcome.slot, *outcome.latestEventTime);
     if (!outcome.effects && outcome.alerts.empty() && outcome.signals.empty()) {
-      tracker_.done({slots_[outcome.slot].topic, slots_[outcome.slot].partition}, outcome.offset);
+      tracker_.done(outcome.slot, outcome.offset);
       return;
     }
     std::shared_ptr<MessageEffects> effects =
@@ -348,15 +265,8 @@ class Service {
     const bool pause = !paused_ && waiting > config_.queueMessages;
     const bool resume = paused_ && waiting < config_.queueMessages / 2;
     if (!pause && !resume) return;
-    rd_kafka_topic_partition_list_t* raw = nullptr;
-    if (rd_kafka_assignment(consumer_.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    KafkaPartitionListPtr assignment(raw);
-    if (pause) {
-      rd_kafka_pause_partitions(consumer_.get(), assignment.get());
-      ++pauses_;
-    } else {
-      rd_kafka_resume_partitions(consumer_.get(), assignment.get());
-    }
+    if (!pauseAssignment(consumer_.get(), pause)) return;
+    if (pause) ++pauses_;
     paused_ = pause;
     log("%s consumption: %zu messages wait for their alerts' acknowledgements", pause ? "pausing" : "resuming",
         waiting);
@@ -367,15 +277,16 @@ class Service {
     const auto committable = tracker_.committable();
     if (committable.empty()) return;
     KafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(static_cast<int>(committable.size())));
-    for (const auto& [key, offset] : committable) {
-      rd_kafka_topic_partition_list_add(offsets.get(), key.first.c_str(), key.second)->offset = offset;
+    for (const auto& [slot, offset] : committable) {
+      rd_kafka_topic_partition_list_add(offsets.get(), slots_[slot].topic.c_str(), slots_[slot].partition)->offset =
+          offset;
     }
     const rd_kafka_resp_err_t error = rd_kafka_commit(consumer_.get(), offsets.get(), synchronous ? 0 : 1);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       log("commit: %s", rd_kafka_err2str(error));
       return;
     }
-    for (const auto& [key, offset] : committable) tracker_.committed(key, offset);
+    for (const auto& [slot, offset] : committable) tracker_.committed(slot, offset);
     committedOffsets_ += committable.size();
   }
 
@@ -412,6 +323,7 @@ class Service {
   static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
                           void* opaque) {
     auto* service = static_cast<Service*>(opaque);
+    service->lastSlot_ = nullptr;  // topic handles may go with the partitions
     if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       service->assigned_.clear();
       for (int i = 0; i < partitions->cnt; ++i) {
@@ -435,8 +347,8 @@ class Service {
     router_->flush(kRevokeDrainBound);
     commit(true);
     for (int i = 0; i < partitions->cnt; ++i) {
-      const Key key{partitions->elems[i].topic, partitions->elems[i].partition};
-      tracker_.revoke(key);
+      const PartitionKey key{partitions->elems[i].topic, partitions->elems[i].partition};
+      if (const auto found = slotIndex_.find(key); found != slotIndex_.end()) tracker_.revoke(found->second);
       lag_.erase(key);
       metrics_->forgetConsumerLag(key.first, key.second);
     }
@@ -489,17 +401,7 @@ class Service {
 
   ServiceTotals totals() const {
     ServiceTotals totals;
-    totals.processing.hitsByRule.assign(pack_.rules->size(), 0);
-    for (const auto& worker : workers_) {
-      const ProcessCounters counters = worker->counters();
-      totals.processing.messages += counters.messages;
-      totals.processing.events += counters.events;
-      totals.processing.ruleHits += counters.ruleHits;
-      for (std::size_t i = 0; i < counters.rejects.size(); ++i) totals.processing.rejects[i] += counters.rejects[i];
-      for (std::size_t i = 0; i < counters.hitsByRule.size() && i < totals.processing.hitsByRule.size(); ++i) {
-        totals.processing.hitsByRule[i] += counters.hitsByRule[i];
-      }
-    }
+    for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
     totals.correlations = correlator_->counters();
     totals.router = &router_->stats();
     totals.alertsByRule = alertsByRule_;
@@ -524,24 +426,11 @@ class Service {
   }
 
   void printProgress() {
-    const ServiceTotals now = totals();
-    const double seconds = std::chrono::duration<double>(SteadyClock::now() - started_).count();
-    std::uint64_t rejected = 0;
-    for (const std::uint64_t count : now.processing.rejects) rejected += count;
     std::int64_t lag = 0;
     for (const auto& [key, behind] : lag_) lag += behind;
-    std::string levels;
-    for (const char* level : {"critical", "high", "medium", "low", "informational"}) {
-      const auto found = alertsByLevel_.find(level);
-      if (found != alertsByLevel_.end()) levels += " " + std::string(level) + " " + std::to_string(found->second);
-    }
-    log("[%4.0fs] %llu events (%.0f/s), %llu rejected | alerts:%s | correlations: %llu fired, %zu live keys | "
-        "%zu partitions, lag %lld, %zu in flight, %llu commits",
-        seconds, static_cast<unsigned long long>(now.processing.events),
-        seconds > 0 ? static_cast<double>(now.processing.events) / seconds : 0.0,
-        static_cast<unsigned long long>(rejected), levels.empty() ? " none" : levels.c_str(),
-        static_cast<unsigned long long>(now.correlations.fired), now.correlations.liveKeys, assigned_.size(),
-        static_cast<long long>(lag), now.inFlightMessages, static_cast<unsigned long long>(committedOffsets_));
+    const double seconds = std::chrono::duration<double>(SteadyClock::now() - started_).count();
+    std::fprintf(stderr, "%s: %s\n", options_.name.c_str(),
+                 progressLine(totals(), seconds, alertsByLevel_, lag).c_str());
   }
 
   struct AwaitingSignals {
@@ -558,7 +447,9 @@ class Service {
   DoneOffsets done_;
   OffsetTracker tracker_;
   std::deque<PartitionSlot> slots_;  // never moves: workers hold pointers
-  std::map<Key, std::uint32_t> slotIndex_;
+  std::map<PartitionKey, std::uint32_t> slotIndex_;
+  const rd_kafka_topic_t* lastTopic_ = nullptr;  // slotOf's cache; reset on every rebalance
+  const PartitionSlot* lastSlot_ = nullptr;
   std::vector<PartitionKey> assigned_;
   std::map<PartitionKey, std::int64_t> lag_;
   std::unique_ptr<CorrelationEngine> correlator_;

@@ -84,4 +84,13 @@ std::size_t EventProcessor::parseOnly(std::string_view message) {
   return decoder_.decode(message, std::nullopt, [](const AuditEvent&) {}).events;
 }
 
+void addCounters(ProcessCounters& total, const ProcessCounters& part) {
+  total.messages += part.messages;
+  total.events += part.events;
+  total.ruleHits += part.ruleHits;
+  for (std::size_t i = 0; i < total.rejects.size(); ++i) total.rejects[i] += part.rejects[i];
+  if (total.hitsByRule.size() < part.hitsByRule.size()) total.hitsByRule.resize(part.hitsByRule.size(), 0);
+  for (std::size_t i = 0; i < part.hitsByRule.size(); ++i) total.hitsByRule[i] += part.hitsByRule[i];
+}
+
 }  // namespace auditstream

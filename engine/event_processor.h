@@ -43,6 +43,9 @@ struct ProcessCounters {
   std::vector<std::uint64_t> hitsByRule;  // indexed like the RuleSet
 };
 
+// Adds `part` into `total` (several workers' processors into one view); hitsByRule grows as needed.
+void addCounters(ProcessCounters& total, const ProcessCounters& part);
+
 class EventProcessor {
  public:
   // Errors: invalidArgument from the envelope options; internalError if Hyperscan scratch fails.

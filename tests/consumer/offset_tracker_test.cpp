@@ -38,8 +38,8 @@ TEST(PartitionOffsets, GapsFromCompactionOrFilteringDoNotBlock) {
 
 TEST(OffsetTracker, PerPartitionAndForgetsRevokedPartitions) {
   OffsetTracker tracker;
-  const OffsetTracker::Key a{"audit.prod-1", 0};
-  const OffsetTracker::Key b{"audit.prod-1", 1};
+  const OffsetTracker::Key a = 0;
+  const OffsetTracker::Key b = 1;
   tracker.started(a, 0);
   tracker.started(b, 100);
   tracker.started(b, 101);

@@ -1,0 +1,29 @@
+// The service's alert sinks as the config names them (Kafka alerts topic, Alertmanager, stdout, file,
+// plus any the caller adds, such as the demo's console), the route of each, and how to read each one's
+// delivery totals for the metrics.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "config/service_config.h"
+#include "consumer/service_metrics.h"
+#include "sinks/alert_router.h"
+
+namespace auditstream {
+
+struct ServiceSinks {
+  std::vector<std::shared_ptr<AlertSink>> all;
+  std::vector<AlertRoute> routes;
+  // The sinks belong to the router once it is built: call these only while it lives.
+  std::vector<std::function<SinkCounts()>> counts;
+};
+
+// Errors: a sink that cannot be created (bad Kafka property, unreadable secret file, bad Alertmanager URL).
+Result<ServiceSinks> makeServiceSinks(const ServiceConfig& config, const Clock& clock,
+                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks);
+
+}  // namespace auditstream
