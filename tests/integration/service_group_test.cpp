@@ -26,16 +26,6 @@ using namespace service_it;  // NOLINT(google-build-using-namespace): the harnes
 const fs::path kBurst = kSource / "tests/rules/corr-forbidden-burst-per-user/events.jsonl";
 const fs::path kExec = kSource / "tests/rules/exec-attach/events.jsonl";
 
-// `line` with every audit ID made unique to `tag` (so rounds and clusters do not share alert ids).
-std::string retag(std::string line, const std::string& tag) {
-  for (const std::string prefix : {"corr-forbidden-burst-per-user-", "exec-attach-"}) {
-    for (std::size_t at = line.find(prefix); at != std::string::npos; at = line.find(prefix, at + 1)) {
-      line.insert(at + prefix.size(), tag + "-");
-    }
-  }
-  return line;
-}
-
 std::string writeConfig(const fs::path& work, const std::string& name, const std::string& bootstrap,
                         const std::string& group, const std::vector<std::string>& topics, const std::string& alerts,
                         int metricsPort) {
@@ -52,15 +42,6 @@ std::string writeConfig(const fs::path& work, const std::string& name, const std
                       << "correlation: {idle_timeout: 2s}\nlimits: {ready_max_lag: 0}\nmetrics: {address: '127.0.0.1:"
                       << metricsPort << "'}\n";
   return path.string();
-}
-
-std::map<std::string, int> alertIdCounts(const std::string& bootstrap, const std::string& alerts) {
-  simdjson::dom::parser parser;
-  std::map<std::string, int> received;
-  for (const auto& message : readAll(bootstrap, alerts)) {
-    ++received[std::string(std::string_view(parser.parse(message.value)["id"]))];
-  }
-  return received;
 }
 
 void stop(pid_t pid) {

@@ -157,4 +157,23 @@ std::string httpGet(int port, const std::string& path) {
   return response ? std::to_string(response->status) + " " + response->body : "unreachable";
 }
 
+// `line` with every audit ID made unique to `tag` (so rounds and clusters do not share alert ids).
+std::string retag(std::string line, const std::string& tag) {
+  for (const std::string prefix : {"corr-forbidden-burst-per-user-", "exec-attach-"}) {
+    for (std::size_t at = line.find(prefix); at != std::string::npos; at = line.find(prefix, at + 1)) {
+      line.insert(at + prefix.size(), tag + "-");
+    }
+  }
+  return line;
+}
+
+std::map<std::string, int> alertIdCounts(const std::string& bootstrap, const std::string& alerts) {
+  simdjson::dom::parser parser;
+  std::map<std::string, int> received;
+  for (const auto& message : readAll(bootstrap, alerts)) {
+    ++received[std::string(std::string_view(parser.parse(message.value)["id"]))];
+  }
+  return received;
+}
+
 }  // namespace auditstream::service_it

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -47,6 +48,13 @@ int freePort();
 
 // Polls the service's /metrics until `wanted` appears in it (or `deadline` passes).
 bool metricsShow(int port, const std::string& wanted, std::chrono::seconds deadline);
+
+// `line` with every audit ID of the exec-attach and 403-burst cases made unique to `tag` (rounds and
+// clusters then never share alert ids).
+std::string retag(std::string line, const std::string& tag);
+
+// Alert id → how many times it is on the alerts topic.
+std::map<std::string, int> alertIdCounts(const std::string& bootstrap, const std::string& alerts);
 
 // "STATUS BODY" of a GET on the service's endpoint, or "unreachable".
 std::string httpGet(int port, const std::string& path);
