@@ -88,9 +88,20 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string_view>& args) 
   if (first == "validate") return parseRulesCommand(Command::kValidate, args);
   if (first == "demo") return parseRulesCommand(Command::kDemo, args);
   if (first == "run") {
-    if (args.size() != 3 || args[1] != "--config") return invalidArgument("run: usage: auditstream run --config FILE");
+    static constexpr const char* kRunUsage = "run: usage: auditstream run --config FILE [--stage consume|parse|detect]";
+    if ((args.size() != 3 && args.size() != 5) || args[1] != "--config") return invalidArgument(kRunUsage);
     parsed.command = Command::kRun;
     parsed.configPath = std::string(args[2]);
+    if (args.size() == 5) {
+      if (args[3] != "--stage") return invalidArgument(kRunUsage);
+      if (args[4] == "consume") {
+        parsed.stage = PipelineStage::kConsume;
+      } else if (args[4] == "parse") {
+        parsed.stage = PipelineStage::kParse;
+      } else if (args[4] != "detect") {
+        return invalidArgument("run: --stage must be consume, parse or detect, not '" + std::string(args[4]) + "'");
+      }
+    }
     return parsed;
   }
   if (first == "--help" || first == "-h" || first == "help") {
@@ -110,9 +121,10 @@ std::string usageText() {
   return "auditstream — Kubernetes audit events from Kafka, Sigma rules, alerts to Kafka and Alertmanager\n"
          "\n"
          "Usage:\n"
-         "  auditstream run --config FILE\n"
+         "  auditstream run --config FILE [--stage consume|parse|detect]\n"
          "      the service: a Kafka consumer group over the audit topics, alerts to the configured sinks\n"
-         "      (docs/config.md); SIGTERM drains and commits, SIGHUP reloads the rules\n"
+         "      (docs/config.md); SIGTERM drains and commits, SIGHUP reloads the rules; --stage consume or\n"
+         "      parse stops each message after that stage (ceilings for benchmarks, no alerts)\n"
          "  auditstream replay --rules DIR... [--threads N] [--cluster NAME] [--quiet] [FILE...|-]\n"
          "      match audit events (JSON lines, JSON documents, EventLists, Fluent Bit / Event Hubs\n"
          "      envelopes) against Sigma rules; alerts as JSON lines on stdout, a summary on stderr\n"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "consumer/pipeline_stage.h"
 
 namespace auditstream {
 
@@ -14,16 +15,17 @@ enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo, kRun };
 
 struct CommandLine {
   Command command = Command::kHelp;
-  std::string configPath;             // run: --config
-  std::vector<std::string> ruleDirs;  // replay, validate: --rules (repeatable)
-  std::vector<std::string> inputs;    // replay: files, or "-" for stdin (the default)
-  unsigned threads = 1;               // replay: --threads
-  std::string cluster = "default";    // replay: --cluster, the cluster name on alerts
-  bool quiet = false;                 // replay: --quiet, no summary
-  double durationSeconds = 0;         // demo: --duration (0: until Ctrl-C)
-  unsigned clusters = 3;              // demo: --clusters
-  double rate = 300;                  // demo: --rate, background events per second
-  std::string metricsAddress;         // demo: --metrics HOST:PORT (default: none)
+  std::string configPath;                        // run: --config
+  PipelineStage stage = PipelineStage::kDetect;  // run: --stage consume|parse|detect
+  std::vector<std::string> ruleDirs;             // replay, validate: --rules (repeatable)
+  std::vector<std::string> inputs;               // replay: files, or "-" for stdin (the default)
+  unsigned threads = 1;                          // replay: --threads
+  std::string cluster = "default";               // replay: --cluster, the cluster name on alerts
+  bool quiet = false;                            // replay: --quiet, no summary
+  double durationSeconds = 0;                    // demo: --duration (0: until Ctrl-C)
+  unsigned clusters = 3;                         // demo: --clusters
+  double rate = 300;                             // demo: --rate, background events per second
+  std::string metricsAddress;                    // demo: --metrics HOST:PORT (default: none)
 };
 
 // argv without the program name. Errors are invalidArgument with a one-line reason.

@@ -34,7 +34,7 @@ int runCommand(const std::vector<std::string_view>& args) {
     case Command::kReplay: return runReplay(*parsed, stdout);
     case Command::kValidate: return runValidate(*parsed, stdout);
     case Command::kDemo: return runDemo(*parsed);
-    case Command::kRun: return runService(parsed->configPath);
+    case Command::kRun: return runService(parsed->configPath, parsed->stage);
   }
   return 0;
 }

@@ -57,6 +57,7 @@ void PartitionWorker::run() {
     {
       std::lock_guard lock(countersMutex_);
       counters_ = processor_->counters();
+      addCounters(counters_, stageCounters_);
     }
     const std::size_t done = batch->size();
     batch.reset();  // messages destroyed before the consumer thread may see the worker idle
@@ -71,6 +72,14 @@ MessageOutcome PartitionWorker::process(const WorkItem& item) {
   MessageOutcome outcome;
   outcome.slot = slot.index;
   outcome.offset = message.offset;
+  if (context_.stage != PipelineStage::kDetect) {
+    ++stageCounters_.messages;
+    if (context_.stage == PipelineStage::kParse && message.payload != nullptr) {
+      stageCounters_.events +=
+          processor_->parseOnly(std::string_view(static_cast<const char*>(message.payload), message.len));
+    }
+    return outcome;
+  }
   std::optional<std::string> header;
   rd_kafka_headers_t* headers = nullptr;
   const void* value = nullptr;

@@ -24,6 +24,7 @@
 #include "consumer/cluster_resolver.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/message_effects.h"
+#include "consumer/pipeline_stage.h"
 #include "engine/event_processor.h"
 #include "sinks/kafka_handles.h"
 
@@ -69,6 +70,7 @@ struct WorkerContext {
   DeadLetterProducer* deadLetters = nullptr;  // null: rejected messages are counted and logged only
   DoneOffsets* done = nullptr;
   OutcomeQueue* outcomes = nullptr;
+  PipelineStage stage = PipelineStage::kDetect;
 };
 
 class PartitionWorker {
@@ -97,7 +99,8 @@ class PartitionWorker {
   std::atomic<std::size_t> pending_{0};  // messages submitted and not yet handed back
   mutable std::mutex countersMutex_;
   ProcessCounters counters_;
-  std::thread thread_;  // last
+  ProcessCounters stageCounters_;  // what kConsume and kParse counted (the processor sees nothing then)
+  std::thread thread_;             // last
 };
 
 }  // namespace auditstream

@@ -102,6 +102,7 @@ class Service {
     workerContext_.deadLetters = deadLetters_.get();
     workerContext_.done = &done_;
     workerContext_.outcomes = &outcomes_;
+    workerContext_.stage = options_.stage;
     const unsigned workerCount =
         config_.workers > 0 ? config_.workers : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < workerCount; ++i) {
@@ -479,7 +480,7 @@ int runService(ServiceConfig config, RulePack pack, ServiceOptions options) {
   return service.run();
 }
 
-int runService(const std::string& configPath) {
+int runService(const std::string& configPath, PipelineStage stage) {
   Result<ServiceConfig> config = loadServiceConfig(configPath);
   if (!config) {
     std::fprintf(stderr, "auditstream: %s\n", config.status().message().c_str());
@@ -491,7 +492,9 @@ int runService(const std::string& configPath) {
     std::fprintf(stderr, "auditstream: %zu problem(s) in the rules; not starting\n", pack.problems.size());
     return 1;
   }
-  return runService(std::move(config).value(), std::move(pack), ServiceOptions{});
+  ServiceOptions options;
+  options.stage = stage;
+  return runService(std::move(config).value(), std::move(pack), std::move(options));
 }
 
 }  // namespace auditstream

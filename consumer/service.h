@@ -20,6 +20,7 @@
 
 #include "config/rule_pack.h"
 #include "config/service_config.h"
+#include "consumer/pipeline_stage.h"
 #include "sinks/alert_sink.h"
 
 namespace auditstream {
@@ -29,12 +30,13 @@ struct ServiceOptions {
   std::function<bool()> stopRequested;                 // default: SIGTERM/SIGINT
   std::chrono::seconds progressEvery{10};
   std::string name = "auditstream";  // prefix of log and progress lines
+  PipelineStage stage = PipelineStage::kDetect;
 };
 
 // Exit status: 0 after a clean stop; 1 when the sinks, metrics address or Kafka refuse to start.
 int runService(ServiceConfig config, RulePack pack, ServiceOptions options);
 
 // Loads the config and the rules first; 1 with every problem listed when either is bad.
-int runService(const std::string& configPath);
+int runService(const std::string& configPath, PipelineStage stage = PipelineStage::kDetect);
 
 }  // namespace auditstream

@@ -52,7 +52,7 @@ def read_alerts(path):
     return alerts
 
 
-def score(truth_path, alerts_path, ignore_cluster):
+def score(truth_path, alerts_path, ignore_cluster, latency_since=None):
     truth = [json.loads(line) for line in open(truth_path, encoding="utf-8") if line.strip()]
     alerts = read_alerts(alerts_path)
     attack_ids = set()
@@ -79,7 +79,9 @@ def score(truth_path, alerts_path, ignore_cluster):
         if hit:
             entry["detected"] += 1
             if hit[0] is not None:
-                scenario_latencies.append(hit[0] - event_seconds(hit[1]["last_event_time"]))
+                event_time = event_seconds(hit[1]["last_event_time"])
+                if latency_since is None or event_time >= latency_since:
+                    scenario_latencies.append(hit[0] - event_time)
         else:
             missed.append({"scenario": instance["scenario"], "cluster": instance["cluster"],
                            "start_ns": instance["start_ns"]})
@@ -89,7 +91,9 @@ def score(truth_path, alerts_path, ignore_cluster):
     latencies = []
     for timestamp, alert in alerts:
         if timestamp is not None:
-            latencies.append(timestamp - event_seconds(alert["last_event_time"]))
+            event_time = event_seconds(alert["last_event_time"])
+            if latency_since is None or event_time >= latency_since:
+                latencies.append(timestamp - event_time)
         ids = set(alert.get("evidence", {}).get("audit_ids", []))
         if ids & attack_ids:
             continue
@@ -129,8 +133,11 @@ def main():
     parser.add_argument("--alerts", required=True)
     parser.add_argument("--ignore-cluster", action="store_true", help="replayed files carry no cluster")
     parser.add_argument("--json", help="also write the result here")
+    parser.add_argument("--latency-since-ns", type=int,
+                        help="latency only for alerts whose last event is this recent (skips replayed history)")
     args = parser.parse_args()
-    result = score(args.truth, args.alerts, args.ignore_cluster)
+    since = args.latency_since_ns / 1e9 if args.latency_since_ns else None
+    result = score(args.truth, args.alerts, args.ignore_cluster, since)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(result, out, indent=1)

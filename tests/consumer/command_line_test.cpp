@@ -25,6 +25,21 @@ TEST(CommandLine, ExtraArgumentsAreRejected) {
   EXPECT_EQ(parsed.status().message(), "'--version' takes no arguments, got '--verbose'");
 }
 
+TEST(CommandLine, RunTakesAConfigAndOptionallyAStageForCeilings) {
+  const auto plain = parseCommandLine({"run", "--config", "a.yml"});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->configPath, "a.yml");
+  EXPECT_EQ(plain->stage, PipelineStage::kDetect);
+  EXPECT_EQ(parseCommandLine({"run", "--config", "a.yml", "--stage", "consume"})->stage, PipelineStage::kConsume);
+  EXPECT_EQ(parseCommandLine({"run", "--config", "a.yml", "--stage", "parse"})->stage, PipelineStage::kParse);
+  EXPECT_EQ(parseCommandLine({"run", "--config", "a.yml", "--stage", "detect"})->stage, PipelineStage::kDetect);
+  const auto wrong = parseCommandLine({"run", "--config", "a.yml", "--stage", "match"});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.status().message(), "run: --stage must be consume, parse or detect, not 'match'");
+  EXPECT_FALSE(parseCommandLine({"run", "--config"}));
+  EXPECT_FALSE(parseCommandLine({"run", "--config", "a.yml", "--threads", "2"}));
+}
+
 TEST(CommandLine, VersionTextNamesEveryLibrary) {
   const std::string text = versionText();
   for (const char* library : {"auditstream ", "librdkafka ", "simdjson ", "hyperscan ", "libcurl "}) {
