@@ -20,6 +20,7 @@ packages=(
   clang-format-14 clang-14 libclang-rt-14-dev                             # format check, libFuzzer
   openjdk-17-jre-headless maven kcat                                      # the real Kafka broker
   prometheus-alertmanager python3 curl                                    # the real Alertmanager + webhook
+  gnuplot-nox                                                             # BENCHMARKS.md plots (loadtest/bench-e2e)
 )
 
 log() { echo "dev.sh: $*" >&2; }

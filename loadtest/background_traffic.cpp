@@ -220,6 +220,7 @@ GeneratedEvent BackgroundTraffic::machineEvent(std::int64_t nanos) {
     if (spec.verb == "update") {
       body = leaseBody(r, "kube-system", spec.name, user);
       spec.requestObject = body;
+      spec.responseObject = body;  // leader election is logged at RequestResponse
     }
   } else if (pick < 570) {  // endpoint slices
     asServiceAccount("system:serviceaccount:kube-system:endpointslice-controller", kControllerAgent);
@@ -230,14 +231,13 @@ GeneratedEvent BackgroundTraffic::machineEvent(std::int64_t nanos) {
     spec.name = app;
     body = endpointSliceBody(r, ns, app);
     spec.requestObject = body;
-  } else if (pick < 610) {  // replica sets create pods, logged with what the API server returned
+  } else if (pick < 610) {  // replica sets create pods, with the full spec
     asServiceAccount("system:serviceaccount:kube-system:replicaset-controller", kControllerAgent);
     spec.verb = "create";
     spec.resource = "pods";
     spec.namespaceName = ns;
     spec.code = 201;
     body = podBody(r, ns, podName, app);
-    spec.responseObject = body;
     spec.requestObject = body;
   } else if (pick < 650) {  // controllers: deployment status, generic gets
     asServiceAccount(r.below(2) == 0 ? "system:serviceaccount:kube-system:deployment-controller"

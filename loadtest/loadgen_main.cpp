@@ -297,6 +297,16 @@ int main(int argc, char** argv) {
       lastCount = produced;
     }
   }
+  // Complete the scenarios already in the ground truth (a sequence may reach past the end).
+  for (const StampedEvent& event : schedule.takeRemainingAttacks()) {
+    if (paced) {
+      const std::int64_t wait = event.nanos - wallNanos();
+      if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+    }
+    if (!output.write(event)) return 1;
+    ++produced;
+    ++attackEvents;
+  }
   if (!output.finish()) return 1;
   truth.flush();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "loadtest/attack_scenarios.h"
@@ -47,6 +48,9 @@ class TrafficSchedule {
   // The next step's events; `injected` receives the scenario instances that started in it.
   std::vector<StampedEvent> nextStep(std::vector<ScenarioInstance>& injected);
   std::int64_t stepStartNanos() const { return startNanos_ + steps_ * kStepNanos; }
+  // At the end of a run: the events of injected scenarios not yet due (so every instance in the ground
+  // truth is complete), in time order.
+  std::vector<StampedEvent> takeRemainingAttacks() { return std::exchange(pendingAttack_, {}); }
 
  private:
   ScheduleOptions options_;
