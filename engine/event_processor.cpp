@@ -1,5 +1,8 @@
 #include "engine/event_processor.h"
 
+#include <algorithm>
+#include <functional>
+
 #include "engine/event_alert.h"
 #include "engine/match_state.h"
 
@@ -56,13 +59,16 @@ std::vector<Rejection> EventProcessor::process(std::string_view message, const M
 
 void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context,
                             std::string_view cluster) {
+  const CorrelationSpec& spec = correlations_->at(input.correlation).spec;
+  // first_seen history rules never alert: their signals need no evidence, and repeats need no signal.
+  const bool historyOnly = spec.type == CorrelationType::kFirstSeen && input.ordinal + 1 < spec.rules.size();
+  if (historyOnly && sentRecently(input, event.time, cluster)) return;
   Signal signal;
   signal.correlation = input.correlation;
   signal.ruleOrdinal = input.ordinal;
   signal.partition = context.partition;
   signal.time = event.time;
   signal.cluster = std::string(cluster);
-  const CorrelationSpec& spec = correlations_->at(input.correlation).spec;
   for (std::size_t i = 0; i < input.groupByPaths.size(); ++i) {
     signal.groupBy.emplace_back(spec.groupBy[i], state_->resolver.firstString(input.groupByPaths[i]));
   }
@@ -71,13 +77,28 @@ void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& eve
     signal.value += state_->resolver.firstString(path);
   }
   signal.auditId = std::string(event.get(FastField::kAuditId));
-  // first_seen history rules never alert: their signals need no evidence.
-  const bool historyOnly = spec.type == CorrelationType::kFirstSeen && input.ordinal + 1 < spec.rules.size();
   if (!historyOnly) {
     signal.evidence = evidenceOf(event);
     signal.provenance = context.provenance;
   }
   signals_.push_back(std::move(signal));
+}
+
+bool EventProcessor::sentRecently(const CorrelationInput& input, EventTime time, std::string_view cluster) {
+  constexpr std::int64_t kHistoryRefreshNanos = 60'000'000'000;
+  constexpr std::size_t kMaxRemembered = 1U << 16U;
+  const std::hash<std::string_view> hash;
+  std::uint64_t key = (std::uint64_t{input.correlation} << 32U) ^ hash(cluster);
+  const auto mix = [&key](std::uint64_t part) { key ^= part + 0x9e3779b97f4a7c15ULL + (key << 6U) + (key >> 2U); };
+  for (const FieldPath& path : input.groupByPaths) mix(hash(state_->resolver.firstString(path)));
+  for (const FieldPath& path : input.valuePaths) mix(hash(state_->resolver.firstString(path)) * 31U + 1U);
+  if (recentHistory_.size() >= kMaxRemembered) recentHistory_.clear();
+  const auto [entry, inserted] = recentHistory_.try_emplace(key, time.nanosSinceEpoch);
+  if (inserted) return false;
+  const std::int64_t apart = time.nanosSinceEpoch - entry->second;
+  if (apart < kHistoryRefreshNanos && apart > -kHistoryRefreshNanos) return true;
+  entry->second = std::max(entry->second, time.nanosSinceEpoch);
+  return false;
 }
 
 std::size_t EventProcessor::parseOnly(std::string_view message) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,7 @@ class EventProcessor {
                  std::shared_ptr<const CorrelationSet> correlations);
   void signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context,
               std::string_view cluster);
+  bool sentRecently(const CorrelationInput& input, EventTime time, std::string_view cluster);
 
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const CorrelationSet> correlations_;
@@ -86,6 +88,11 @@ class EventProcessor {
   std::unique_ptr<MatchState> state_;
   std::vector<std::uint32_t> hits_;
   ProcessCounters counters_;
+  // first_seen history signals sent recently: hash of (correlation, cluster, group key, value) → event
+  // time. A repeat within kHistoryRefreshNanos adds nothing the engine does not know (the value is in the
+  // history; its last-seen time moves at most that much later), so it is not sent — most requests of a
+  // busy identity repeat its one user agent.
+  std::unordered_map<std::uint64_t, std::int64_t> recentHistory_;
 };
 
 }  // namespace auditstream

@@ -4,11 +4,19 @@
 #include <cstdio>
 #include <thread>
 
+#include "common/blocking_queue.h"
+
 namespace auditstream {
 namespace {
 
 // What the delivery-report callback needs: the ack and the sink's counters.
 struct InFlight {
+  AckCallback ack;
+};
+
+// An alert on its way from submit() to the producing thread.
+struct Submitted {
+  std::shared_ptr<const Alert> alert;
   AckCallback ack;
 };
 
@@ -22,7 +30,13 @@ struct KafkaAlertSink::State {
   std::condition_variable settled;
   std::uint64_t outstanding = 0;
   std::atomic<bool> stopping{false};
-  std::thread poller;  // last: polls until stopping, then the destructor flushes
+  // submit() only queues: serialising to JSON and producing run on `producing`, off the caller's thread
+  // (the service's consumer thread routes every alert). Bounded: a full queue blocks the caller.
+  BlockingQueue<Submitted> submitted{std::size_t{1} << 16U};
+  std::thread poller;     // polls until stopping, then the destructor flushes
+  std::thread producing;  // drains `submitted` until it is closed
+
+  void produce(Submitted item);
 
   void countError(const char* name) {
     std::lock_guard lock(stats.errorsMutex);
@@ -90,30 +104,41 @@ Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::create(KafkaAlertSinkOpt
   state->poller = std::thread([raw] {
     while (!raw->stopping.load()) rd_kafka_poll(raw->producer.get(), 100);
   });
+  state->producing = std::thread([raw] {
+    while (std::optional<Submitted> item = raw->submitted.pop()) raw->produce(std::move(*item));
+  });
   return std::unique_ptr<KafkaAlertSink>(new KafkaAlertSink(std::move(state)));
 }
 
 KafkaAlertSink::KafkaAlertSink(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 KafkaAlertSink::~KafkaAlertSink() {
-  // Destruction order: stop polling, give in-flight alerts a bounded chance, then the producer goes.
+  // Destruction order: produce what was submitted, stop polling, give in-flight alerts a bounded chance,
+  // then the producer goes.
+  state_->submitted.close();
+  if (state_->producing.joinable()) state_->producing.join();
   state_->stopping = true;
   if (state_->poller.joinable()) state_->poller.join();
   rd_kafka_flush(state_->producer.get(), 10'000);
 }
 
 void KafkaAlertSink::submit(std::shared_ptr<const Alert> alert, AckCallback ack) {
-  State& state = *state_;
-  ++state.stats.submitted;
+  ++state_->stats.submitted;
+  {
+    std::lock_guard lock(state_->mutex);
+    ++state_->outstanding;  // counted here, so flush() waits for what is still queued
+  }
+  state_->submitted.push(Submitted{std::move(alert), std::move(ack)});
+}
+
+void KafkaAlertSink::State::produce(Submitted item) {
+  State& state = *this;
+  const std::shared_ptr<const Alert>& alert = item.alert;
   const std::string key = alertKafkaKey(*alert);
   const std::string value = alertToJson(*alert);
   const std::string& rule = alert->rule->id;
   const std::string& severity = alert->rule->level;
-  auto* inFlight = new InFlight{std::move(ack)};  // NOLINT(cppcoreguidelines-owning-memory): see onDelivery
-  {
-    std::lock_guard lock(state.mutex);
-    ++state.outstanding;
-  }
+  auto* inFlight = new InFlight{std::move(item.ack)};  // NOLINT(cppcoreguidelines-owning-memory): see onDelivery
   while (true) {
     KafkaErrorPtr error =
         produceCopy(state.producer.get(), state.options.topic, key, value,

@@ -8,7 +8,8 @@
 // error is final (the ack says failed), a fatal producer error (idempotence broken) fails everything
 // after it; all are counted by name and logged.
 //
-// submit() and flush() may be called from any thread; acks run on the sink's poll thread.
+// submit() and flush() may be called from any thread: submit() only queues the alert; a thread of the
+// sink serialises and produces it (off the caller's thread). Acks run on the sink's threads.
 #pragma once
 
 #include <atomic>

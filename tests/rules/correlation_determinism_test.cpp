@@ -122,3 +122,49 @@ TEST(CorrelationDeterminism, ThreadsBatchSizesAndInterleavingsGiveTheSameAlerts)
 
 }  // namespace
 }  // namespace auditstream
+
+namespace auditstream {
+namespace {
+
+std::string personEvent(const char* auditId, int second, int code) {
+  char time[32];
+  std::snprintf(time, sizeof time, "2026-01-01T00:%02d:%02dZ", second / 60, second % 60);
+  return std::string(R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":")") + auditId +
+         R"(","stage":"ResponseComplete","verb":"get","user":{"username":"dave@corp.example"},)"
+         R"("userAgent":"kubectl/v1.29.3","objectRef":{"resource":"deployments","namespace":"web","name":"api"},)"
+         R"("responseStatus":{"code":)" +
+         std::to_string(code) + R"(},"stageTimestamp":")" + time + R"("})";
+}
+
+// A busy identity repeats its one user agent: the first_seen history needs one signal per value and
+// minute, not one per request. The alerting rule's signals are never held back.
+TEST(FirstSeenHistory, RepeatsWithinAMinuteAreNotSentAgain) {
+  const RulePack pack = loadRulePack({AUDITSTREAM_BUNDLED_RULES_DIR});
+  ASSERT_TRUE(pack.problems.empty());
+  std::uint32_t firstSeen = 0;
+  for (std::uint32_t i = 0; i < pack.correlations->size(); ++i) {
+    if (pack.correlations->at(i).spec.type == CorrelationType::kFirstSeen) firstSeen = i;
+  }
+  ASSERT_EQ(pack.correlations->at(firstSeen).spec.type, CorrelationType::kFirstSeen);
+  auto processor = EventProcessor::create(pack.rules, EnvelopeOptions{}, pack.correlations).value();
+  const MessageContext context{"c1", std::nullopt, std::nullopt, 0};
+  const auto signalsOf = [&](const std::string& event) {
+    std::vector<Alert> alerts;
+    EXPECT_TRUE(processor->process(event, context, alerts).empty());
+    std::pair<int, int> historyAndAlerting{0, 0};
+    for (const Signal& signal : processor->takeSignals()) {
+      if (signal.correlation != firstSeen) continue;
+      (signal.ruleOrdinal == 0 ? historyAndAlerting.first : historyAndAlerting.second) += 1;
+    }
+    return historyAndAlerting;
+  };
+  EXPECT_EQ(signalsOf(personEvent("a1", 0, 200)), std::make_pair(1, 0));
+  EXPECT_EQ(signalsOf(personEvent("a2", 10, 200)), std::make_pair(0, 0));
+  EXPECT_EQ(signalsOf(personEvent("a3", 40, 403)), std::make_pair(0, 1));  // denied: the alerting rule
+  EXPECT_EQ(signalsOf(personEvent("a4", 59, 200)), std::make_pair(0, 0));
+  EXPECT_EQ(signalsOf(personEvent("a5", 61, 200)), std::make_pair(1, 0));  // a minute on: refreshed
+  EXPECT_EQ(signalsOf(personEvent("a6", 90, 200)), std::make_pair(0, 0));
+}
+
+}  // namespace
+}  // namespace auditstream
