@@ -15,7 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 packages=(
   g++ cmake ninja-build pkg-config git ca-certificates                    # toolchain
   librdkafka-dev libsimdjson-dev libhyperscan-dev prometheus-cpp-dev      # service libraries
-  libyaml-cpp-dev libcurl4-openssl-dev
+  libyaml-cpp-dev libcurl4-openssl-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev                              # tests and benchmarks
   clang-format-14 clang-14 libclang-rt-14-dev                             # format check, libFuzzer
   openjdk-17-jre-headless maven kcat                                      # the real Kafka broker

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "consumer/consumer_lag.h"
+#include "consumer/correlation_thread.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/group_consumer.h"
 #include "consumer/message_effects.h"
@@ -58,7 +59,7 @@ class Service {
       const auto now = SteadyClock::now();
       if (now - lastAdvance > std::chrono::milliseconds(200)) {
         lastAdvance = now;
-        routeCorrelationAlerts(correlator_->advance());
+        routeCorrelationAlerts(correlator_->takeFired());
       }
       applyBackPressure();
       if (now - lastCommit > std::chrono::seconds(1)) {
@@ -122,14 +123,14 @@ class Service {
     return EventProcessor::create(pack_.rules, envelope, pack_.correlations);
   }
 
-  std::unique_ptr<CorrelationEngine> makeCorrelator() {
+  std::unique_ptr<CorrelationThread> makeCorrelator() {
     CorrelationOptions options;
     options.allowedLatenessNanos =
         std::chrono::duration_cast<std::chrono::nanoseconds>(config_.allowedLateness).count();
     options.maxKeysPerCorrelation = config_.maxKeysPerCorrelation;
     options.clock = &clock_;
     options.idleTimeout = config_.idleTimeout;
-    return std::make_unique<CorrelationEngine>(pack_.correlations, options);
+    return std::make_unique<CorrelationThread>(std::make_unique<CorrelationEngine>(pack_.correlations, options));
   }
 
   Status startConsumer() {
@@ -197,10 +198,9 @@ class Service {
   // mark it done once every effect has settled.
   void apply(MessageOutcome& outcome) {
     if (outcome.latestEventTime) correlator_->observe(outcome.slot, *outcome.latestEventTime);
-    if (!outcome.effects && outcome.alerts.empty() && outcome.signals.empty()) {
-      tracker_.done(outcome.slot, outcome.offset);
-      return;
-    }
+    const bool effectsPending = outcome.effects || !outcome.alerts.empty() || !outcome.signals.empty();
+    tracker_.applied(outcome.slot, outcome.offset, effectsPending);
+    if (!effectsPending) return;
     std::shared_ptr<MessageEffects> effects =
         outcome.effects ? std::move(outcome.effects)
                         : std::make_shared<MessageEffects>(outcome.slot, outcome.offset, done_);
@@ -245,10 +245,10 @@ class Service {
     });
   }
 
-  void routeCorrelationAlerts(std::vector<Alert> alerts) {
-    for (Alert& alert : alerts) route(std::move(alert), nullptr);
-    // Messages whose signals the engine has now applied are done with it.
-    const std::int64_t applied = correlator_->appliedThrough();
+  void routeCorrelationAlerts(CorrelationThread::Fired fired) {
+    for (Alert& alert : fired.alerts) route(std::move(alert), nullptr);
+    // Messages whose signals the engine has now applied are done with it (their alerts were just routed).
+    const std::int64_t applied = fired.appliedThrough;
     std::erase_if(awaitingSignals_, [&](const AwaitingSignals& waiting) {
       if (waiting.doneAt > applied) return false;
       waiting.effects->settle();
@@ -310,7 +310,7 @@ class Service {
     if (maxCommitHoldNanos() == 0) {
       routeCorrelationAlerts(correlator_->finish());
     } else {
-      routeCorrelationAlerts(correlator_->advance());
+      routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kStopDrainBound));
     }
     // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
     router_->flush(kStopDrainBound);
@@ -344,7 +344,7 @@ class Service {
   void revoke(const rd_kafka_topic_partition_list_t* partitions) {
     const auto started = SteadyClock::now();
     drainWorkers(kRevokeDrainBound);
-    routeCorrelationAlerts(correlator_->advance());
+    routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
     router_->flush(kRevokeDrainBound);
     commit(true);
     for (int i = 0; i < partitions->cnt; ++i) {
@@ -453,7 +453,7 @@ class Service {
   const PartitionSlot* lastSlot_ = nullptr;
   std::vector<PartitionKey> assigned_;
   std::map<PartitionKey, std::int64_t> lag_;
-  std::unique_ptr<CorrelationEngine> correlator_;
+  std::unique_ptr<CorrelationThread> correlator_;
   std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
   std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule_;
   std::map<std::string, std::uint64_t> alertsByLevel_;

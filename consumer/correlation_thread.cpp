@@ -1,0 +1,103 @@
+#include "consumer/correlation_thread.h"
+
+namespace auditstream {
+
+namespace {
+constexpr auto kAdvanceEvery = std::chrono::milliseconds(100);  // also when no batch comes: idle partitions
+}
+
+CorrelationThread::CorrelationThread(std::unique_ptr<CorrelationEngine> engine)
+    : engine_(std::move(engine)), counters_(engine_->counters()), thread_([this] { run(); }) {}
+
+CorrelationThread::~CorrelationThread() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void CorrelationThread::add(Signal signal) {
+  batch_.signals.push_back(std::move(signal));
+  if (batch_.signals.size() >= kBatchSignals) handOver();
+}
+
+void CorrelationThread::handOver() {
+  if (batch_.observations.empty() && batch_.signals.empty()) return;
+  {
+    std::unique_lock lock(mutex_);
+    caughtUp_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches || stopping_; });
+    queue_.push_back(std::exchange(batch_, {}));
+    idle_ = false;
+  }
+  wake_.notify_one();
+}
+
+void CorrelationThread::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait_for(lock, kAdvanceEvery, [&] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    std::deque<Batch> batches = std::exchange(queue_, {});
+    caughtUp_.notify_all();  // room in the queue
+    lock.unlock();
+    for (Batch& batch : batches) {
+      for (const auto& [partition, time] : batch.observations) engine_->observe(partition, time);
+      for (Signal& signal : batch.signals) engine_->add(std::move(signal));
+    }
+    std::vector<Alert> fired = engine_->advance();
+    lock.lock();
+    publish(std::move(fired));
+    if (queue_.empty()) {
+      idle_ = true;
+      caughtUp_.notify_all();
+    }
+  }
+}
+
+void CorrelationThread::publish(std::vector<Alert> fired) {
+  if (fired_.empty()) {
+    fired_ = std::move(fired);
+  } else {
+    for (Alert& alert : fired) fired_.push_back(std::move(alert));
+  }
+  appliedThrough_ = engine_->appliedThrough();
+  counters_ = engine_->counters();
+}
+
+CorrelationThread::Fired CorrelationThread::takeFired() {
+  handOver();
+  std::lock_guard lock(mutex_);
+  return Fired{std::exchange(fired_, {}), appliedThrough_};
+}
+
+CorrelationThread::Fired CorrelationThread::takeFiredAfterCatchingUp(std::chrono::milliseconds bound) {
+  handOver();
+  std::unique_lock lock(mutex_);
+  caughtUp_.wait_for(lock, bound, [&] { return idle_ && queue_.empty(); });
+  return Fired{std::exchange(fired_, {}), appliedThrough_};
+}
+
+CorrelationThread::Fired CorrelationThread::finish() {
+  handOver();
+  {
+    std::unique_lock lock(mutex_);
+    caughtUp_.wait(lock, [&] { return idle_ && queue_.empty(); });
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  // The thread is gone: the engine is ours.
+  std::vector<Alert> fired = engine_->finish();
+  std::lock_guard lock(mutex_);
+  publish(std::move(fired));
+  return Fired{std::exchange(fired_, {}), appliedThrough_};
+}
+
+CorrelationCounters CorrelationThread::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+}  // namespace auditstream

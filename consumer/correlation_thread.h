@@ -1,0 +1,79 @@
+// CorrelationThread: the service's CorrelationEngine on a thread of its own. The consumer thread hands
+// it each message's partition clock and signals (in the partitions' order, batched: one lock per batch,
+// never per signal) and takes back what fired; applying signals, which was the largest share of the
+// consumer thread's work, runs beside it. The engine's behaviour is unchanged: the same signals reach it
+// in the same order, and it advances its watermark after every batch.
+//
+// A message is committed only once the signals it fed were applied and the alerts that fired from them
+// were routed (Service::routeCorrelationAlerts): takeFired() returns the alerts together with the
+// applied-through time that covers them, so the two can never be read out of step.
+//
+// Every method is for the consumer thread; the engine itself is touched only by the worker thread
+// until finish(), which joins it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "engine/correlation_engine.h"
+
+namespace auditstream {
+
+class CorrelationThread {
+ public:
+  explicit CorrelationThread(std::unique_ptr<CorrelationEngine> engine);
+  ~CorrelationThread();  // stops without finishing (open windows stay open: their messages stay uncommitted)
+  CorrelationThread(const CorrelationThread&) = delete;
+  CorrelationThread& operator=(const CorrelationThread&) = delete;
+
+  void observe(std::uint32_t partition, EventTime time) { batch_.observations.emplace_back(partition, time); }
+  void add(Signal signal);
+
+  // What fired since the last call, and the event time through which signals have been applied (every
+  // alert of those signals is in this or an earlier result). Hands over the current batch first.
+  struct Fired {
+    std::vector<Alert> alerts;
+    std::int64_t appliedThrough = 0;
+  };
+  Fired takeFired();
+  // Like takeFired(), after the thread has applied everything handed over so far (bounded wait).
+  Fired takeFiredAfterCatchingUp(std::chrono::milliseconds bound);
+  // Applies everything handed over, closes every window (end of input), stops the thread.
+  Fired finish();
+  CorrelationCounters counters() const;
+
+ private:
+  struct Batch {
+    std::vector<std::pair<std::uint32_t, EventTime>> observations;
+    std::vector<Signal> signals;
+  };
+  static constexpr std::size_t kBatchSignals = 2048;
+  static constexpr std::size_t kMaxQueuedBatches = 64;  // then add() waits: back-pressure, not memory
+
+  void handOver();
+  void run();
+  void publish(std::vector<Alert> fired);  // under mutex_
+
+  std::unique_ptr<CorrelationEngine> engine_;
+  Batch batch_;  // being filled by the consumer thread
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;      // batches queued, or stopping
+  std::condition_variable caughtUp_;  // the queue ran empty
+  std::deque<Batch> queue_;
+  bool stopping_ = false;
+  bool idle_ = true;  // the thread has applied everything queued
+  std::vector<Alert> fired_;
+  std::int64_t appliedThrough_ = 0;
+  CorrelationCounters counters_;
+  std::thread thread_;  // last
+};
+
+}  // namespace auditstream
