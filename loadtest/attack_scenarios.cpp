@@ -37,6 +37,11 @@ struct Attack {
     out.eventNanos.push_back(nanos);
     millis += stepMillis;
   }
+  // The instance's attacker: a person of its own, from an address of its own.
+  const std::string attacker = person();
+  const std::string attackerAddress = address();
+  EventSpec byAttacker(std::string_view agent = kKubectl) const { return by(attacker, attackerAddress, agent); }
+
   EventSpec by(std::string_view user, std::string_view ip, std::string_view agent = kKubectl) const {
     EventSpec spec;
     spec.user = user;
@@ -63,9 +68,7 @@ struct Scenario {
 // ---- stateless behaviours ----
 
 void execShell(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "create";
   spec.resource = "pods";
   spec.subresource = "exec";
@@ -77,11 +80,9 @@ void execShell(Attack& a) {
 }
 
 void workloadPod(Attack& a, std::string_view podSpec) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
   const std::string name = "debug-" + a.tag();
   const std::string body = podWith(name, podSpec);
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "create";
   spec.resource = "pods";
   spec.namespaceName = "default";
@@ -104,10 +105,8 @@ void hostPidPod(Attack& a) {
 }
 
 void rbacWrite(Attack& a, std::string_view resource, std::string_view ns, std::string_view body) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
   const std::string name = "ops-" + a.tag();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "create";
   spec.resource = resource;
   spec.apiGroup = "rbac.authorization.k8s.io";
@@ -145,9 +144,7 @@ void anonymousAllowed(Attack& a) {
 }
 
 void tokenRequest(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "create";
   spec.resource = "serviceaccounts";
   spec.subresource = "token";
@@ -160,10 +157,8 @@ void tokenRequest(Attack& a) {
 }
 
 void csrApproval(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
   const std::string name = "csr-" + a.tag();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "update";
   spec.resource = "certificatesigningrequests";
   spec.subresource = "approval";
@@ -173,9 +168,7 @@ void csrApproval(Attack& a) {
 }
 
 void eventsWipe(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "deletecollection";
   spec.resource = "events";
   spec.namespaceName = "payments";
@@ -183,9 +176,7 @@ void eventsWipe(Attack& a) {
 }
 
 void nodeProxy(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
-  EventSpec spec = a.by(user, ip, kCurl);
+  EventSpec spec = a.byAttacker(kCurl);
   spec.verb = "create";
   spec.resource = "nodes";
   spec.subresource = "proxy";
@@ -195,9 +186,7 @@ void nodeProxy(Attack& a) {
 }
 
 void ephemeralContainer(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "patch";
   spec.resource = "pods";
   spec.subresource = "ephemeralcontainers";
@@ -209,9 +198,7 @@ void ephemeralContainer(Attack& a) {
 }
 
 void webhookDeleted(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "delete";
   spec.resource = "validatingwebhookconfigurations";
   spec.apiGroup = "admissionregistration.k8s.io";
@@ -220,9 +207,7 @@ void webhookDeleted(Attack& a) {
 }
 
 void clusterWideSecretsList(Attack& a) {
-  const std::string user = a.person();
-  const std::string ip = a.address();
-  EventSpec spec = a.by(user, ip);
+  EventSpec spec = a.byAttacker();
   spec.verb = "list";
   spec.resource = "secrets";
   spec.uriQuery = "limit=500";
@@ -286,10 +271,8 @@ void secretHarvest(Attack& a) {  // 15 distinct secrets read one by one
 }
 
 void discoverySweep(Attack& a) {  // three sensitive types within seconds
-  const std::string user = a.person();
-  const std::string ip = a.address();
   for (std::string_view resource : {"secrets", "serviceaccounts", "clusterrolebindings"}) {
-    EventSpec spec = a.by(user, ip);
+    EventSpec spec = a.byAttacker();
     spec.verb = "list";
     spec.resource = resource;
     spec.apiGroup = resource == "clusterrolebindings" ? "rbac.authorization.k8s.io" : "";
@@ -325,10 +308,8 @@ void anonymousEnumeration(Attack& a) {  // five URIs, denied, from one address
 }
 
 void rbacThenWorkload(Attack& a) {  // bind oneself "edit", then run a pod, 2 s apart
-  const std::string user = a.person();
-  const std::string ip = a.address();
   const std::string binding = "self-edit-" + a.tag();
-  EventSpec bind = a.by(user, ip);
+  EventSpec bind = a.byAttacker();
   bind.verb = "create";
   bind.resource = "rolebindings";
   bind.apiGroup = "rbac.authorization.k8s.io";
@@ -339,7 +320,7 @@ void rbacThenWorkload(Attack& a) {  // bind oneself "edit", then run a pod, 2 s 
       R"({"kind":"RoleBinding","roleRef":{"kind":"ClusterRole","name":"edit"},"subjects":[{"kind":"User","name":"mallory"}]})";
   a.add(bind, true, 2000);
   const std::string pod = "miner-" + a.tag();
-  EventSpec run = a.by(user, ip);
+  EventSpec run = a.byAttacker();
   run.verb = "create";
   run.resource = "pods";
   run.namespaceName = "payments";
