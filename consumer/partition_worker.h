@@ -3,8 +3,8 @@
 // and parsing — the dominant cost — runs in parallel across partitions. The consumer thread submits
 // batches; the worker decodes, matches and builds alerts with its own EventProcessor, sends rejected
 // messages to the dead-letter topic itself, and hands each message's outcome (alerts, signals, latest
-// event time) back through the OutcomeQueue, in submission order. Routing, correlation and offsets stay
-// on the consumer thread.
+// event time) back through the OutcomeQueue, in submission order. Routing and offsets stay on the
+// consumer thread, which hands the signals on to the CorrelationThread.
 //
 // submit(), idle(), replaceProcessor() and counters() are called by the consumer thread; the worker
 // thread only touches its processor, its resolver and the queues.
