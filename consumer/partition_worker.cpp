@@ -25,6 +25,7 @@ PartitionWorker::PartitionWorker(std::unique_ptr<EventProcessor> processor, cons
     : processor_(std::move(processor)),
       context_(context),
       resolver_(context.identity),
+      rejectionLog_(*context.clock, 10, std::chrono::seconds(1)),
       inbox_(std::size_t{1} << 20U),  // batches; the consumer pauses partitions long before this fills
       thread_([this] { run(); }) {}
 
@@ -100,9 +101,16 @@ MessageOutcome PartitionWorker::process(const WorkItem& item) {
   const std::string_view payload(static_cast<const char*>(message.payload), message.len);
   const std::vector<Rejection> rejections = processor_->process(payload, context, outcome.alerts);
   for (const Rejection& rejection : rejections) {
-    std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", slot.topic.c_str(), slot.partition,
-                 static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
-                 rejection.message.c_str());
+    std::uint64_t leftOut = 0;
+    if (rejectionLog_.allow(leftOut)) {
+      if (leftOut > 0) {
+        std::fprintf(stderr, "auditstream: %llu more rejections not logged (auditstream_rejected_total counts all)\n",
+                     static_cast<unsigned long long>(leftOut));
+      }
+      std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", slot.topic.c_str(), slot.partition,
+                   static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
+                   rejection.message.c_str());
+    }
     if (context_.deadLetters == nullptr) continue;
     if (!outcome.effects)
       outcome.effects = std::make_shared<MessageEffects>(slot.index, message.offset, *context_.done);

@@ -23,6 +23,7 @@
 #include "config/service_config.h"
 #include "consumer/cluster_resolver.h"
 #include "consumer/dead_letter_producer.h"
+#include "consumer/log_budget.h"
 #include "consumer/message_effects.h"
 #include "consumer/pipeline_stage.h"
 #include "engine/event_processor.h"
@@ -71,6 +72,7 @@ struct WorkerContext {
   DoneOffsets* done = nullptr;
   OutcomeQueue* outcomes = nullptr;
   PipelineStage stage = PipelineStage::kDetect;
+  const Clock* clock = nullptr;  // for the rejection log's budget
 };
 
 class PartitionWorker {
@@ -95,6 +97,7 @@ class PartitionWorker {
   std::unique_ptr<EventProcessor> processor_;
   const WorkerContext& context_;
   ClusterResolver resolver_;
+  LogBudget rejectionLog_;  // 10 lines a second per worker; the rest are counted
   BlockingQueue<std::vector<WorkItem>> inbox_;
   std::atomic<std::size_t> pending_{0};  // messages submitted and not yet handed back
   mutable std::mutex countersMutex_;

@@ -104,6 +104,7 @@ class Service {
     workerContext_.done = &done_;
     workerContext_.outcomes = &outcomes_;
     workerContext_.stage = options_.stage;
+    workerContext_.clock = &clock_;
     const unsigned workerCount =
         config_.workers > 0 ? config_.workers : std::max(1U, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < workerCount; ++i) {
