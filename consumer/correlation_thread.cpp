@@ -1,5 +1,7 @@
 #include "consumer/correlation_thread.h"
 
+#include <algorithm>
+
 namespace auditstream {
 
 namespace {
@@ -18,13 +20,19 @@ CorrelationThread::~CorrelationThread() {
   if (thread_.joinable()) thread_.join();
 }
 
+void CorrelationThread::observe(std::uint32_t partition, EventTime time) {
+  // A partition's clock only moves forward: the batch keeps the latest time, not every message's.
+  if (batch_.clocks.size() <= partition) batch_.clocks.resize(partition + 1, kNoClock);
+  batch_.clocks[partition] = std::max(batch_.clocks[partition], time.nanosSinceEpoch);
+}
+
 void CorrelationThread::add(Signal signal) {
   batch_.signals.push_back(std::move(signal));
   if (batch_.signals.size() >= kBatchSignals) handOver();
 }
 
 void CorrelationThread::handOver() {
-  if (batch_.observations.empty() && batch_.signals.empty()) return;
+  if (batch_.clocks.empty() && batch_.signals.empty()) return;
   {
     std::unique_lock lock(mutex_);
     caughtUp_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches || stopping_; });
@@ -43,7 +51,9 @@ void CorrelationThread::run() {
     caughtUp_.notify_all();  // room in the queue
     lock.unlock();
     for (Batch& batch : batches) {
-      for (const auto& [partition, time] : batch.observations) engine_->observe(partition, time);
+      for (std::uint32_t partition = 0; partition < batch.clocks.size(); ++partition) {
+        if (batch.clocks[partition] != kNoClock) engine_->observe(partition, EventTime{batch.clocks[partition]});
+      }
       for (Signal& signal : batch.signals) engine_->add(std::move(signal));
     }
     std::vector<Alert> fired = engine_->advance();

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -33,7 +34,7 @@ class CorrelationThread {
   CorrelationThread(const CorrelationThread&) = delete;
   CorrelationThread& operator=(const CorrelationThread&) = delete;
 
-  void observe(std::uint32_t partition, EventTime time) { batch_.observations.emplace_back(partition, time); }
+  void observe(std::uint32_t partition, EventTime time);
   void add(Signal signal);
 
   // What fired since the last call, and the event time through which signals have been applied (every
@@ -51,9 +52,10 @@ class CorrelationThread {
 
  private:
   struct Batch {
-    std::vector<std::pair<std::uint32_t, EventTime>> observations;
+    std::vector<std::int64_t> clocks;  // per partition: the latest event time seen (kNoClock: none)
     std::vector<Signal> signals;
   };
+  static constexpr std::int64_t kNoClock = std::numeric_limits<std::int64_t>::min();
   static constexpr std::size_t kBatchSignals = 2048;
   static constexpr std::size_t kMaxQueuedBatches = 64;  // then add() waits: back-pressure, not memory
 

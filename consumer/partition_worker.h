@@ -25,18 +25,12 @@
 #include "consumer/dead_letter_producer.h"
 #include "consumer/log_budget.h"
 #include "consumer/message_effects.h"
+#include "consumer/partition_slots.h"
 #include "consumer/pipeline_stage.h"
 #include "engine/event_processor.h"
 #include "sinks/kafka_handles.h"
 
 namespace auditstream {
-
-// A topic-partition as the service numbers it (for correlation clocks and offsets); never moves.
-struct PartitionSlot {
-  std::string topic;
-  std::int32_t partition = 0;
-  std::uint32_t index = 0;
-};
 
 struct WorkItem {
   const PartitionSlot* slot = nullptr;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <deque>
 #include <map>
 #include <thread>
 
@@ -12,6 +11,7 @@
 #include "consumer/group_consumer.h"
 #include "consumer/message_effects.h"
 #include "consumer/offset_tracker.h"
+#include "consumer/partition_slots.h"
 #include "consumer/partition_worker.h"
 #include "consumer/process_signals.h"
 #include "consumer/progress_line.h"
@@ -160,30 +160,13 @@ class Service {
           log("consume: %s", rd_kafka_message_errstr(message.get()));
         continue;
       }
-      const PartitionSlot& slot = slotOf(*message);
+      const PartitionSlot& slot = slots_.of(*message);
       tracker_.started(slot.index, message->offset);
       batches[slot.index % workers_.size()].push_back({&slot, std::move(message)});
     }
     for (std::size_t i = 0; i < workers_.size(); ++i) {
       if (!batches[i].empty()) workers_[i]->submit(std::move(batches[i]));
     }
-  }
-
-  // Messages come in runs from one partition: the last one found answers most lookups without a string.
-  const PartitionSlot& slotOf(const rd_kafka_message_t& message) {
-    if (lastSlot_ != nullptr && lastTopic_ == message.rkt && lastSlot_->partition == message.partition) {
-      return *lastSlot_;
-    }
-    const PartitionKey key{rd_kafka_topic_name(message.rkt), message.partition};
-    auto found = slotIndex_.find(key);
-    if (found == slotIndex_.end()) {
-      const auto index = static_cast<std::uint32_t>(slots_.size());
-      slots_.push_back({key.first, key.second, index});
-      found = slotIndex_.emplace(key, index).first;
-    }
-    lastTopic_ = message.rkt;
-    lastSlot_ = &slots_[found->second];
-    return *lastSlot_;
   }
 
   void collectOutcomes() {
@@ -280,8 +263,8 @@ class Service {
     if (committable.empty()) return;
     KafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(static_cast<int>(committable.size())));
     for (const auto& [slot, offset] : committable) {
-      rd_kafka_topic_partition_list_add(offsets.get(), slots_[slot].topic.c_str(), slots_[slot].partition)->offset =
-          offset;
+      rd_kafka_topic_partition_list_add(offsets.get(), slots_.at(slot).topic.c_str(), slots_.at(slot).partition)
+          ->offset = offset;
     }
     const rd_kafka_resp_err_t error = rd_kafka_commit(consumer_.get(), offsets.get(), synchronous ? 0 : 1);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET) {
@@ -325,7 +308,7 @@ class Service {
   static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
                           void* opaque) {
     auto* service = static_cast<Service*>(opaque);
-    service->lastSlot_ = nullptr;  // topic handles may go with the partitions
+    service->slots_.forgetLastLookup();
     if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       service->assigned_.clear();
       for (int i = 0; i < partitions->cnt; ++i) {
@@ -350,7 +333,7 @@ class Service {
     commit(true);
     for (int i = 0; i < partitions->cnt; ++i) {
       const PartitionKey key{partitions->elems[i].topic, partitions->elems[i].partition};
-      if (const auto found = slotIndex_.find(key); found != slotIndex_.end()) tracker_.revoke(found->second);
+      if (const auto slot = slots_.find(key)) tracker_.revoke(*slot);
       lag_.erase(key);
       metrics_->forgetConsumerLag(key.first, key.second);
     }
@@ -448,10 +431,7 @@ class Service {
   std::unique_ptr<ServiceMetrics> metrics_;
   DoneOffsets done_;
   OffsetTracker tracker_;
-  std::deque<PartitionSlot> slots_;  // never moves: workers hold pointers
-  std::map<PartitionKey, std::uint32_t> slotIndex_;
-  const rd_kafka_topic_t* lastTopic_ = nullptr;  // slotOf's cache; reset on every rebalance
-  const PartitionSlot* lastSlot_ = nullptr;
+  PartitionSlots slots_;  // workers hold pointers to its slots
   std::vector<PartitionKey> assigned_;
   std::map<PartitionKey, std::int64_t> lag_;
   std::unique_ptr<CorrelationThread> correlator_;

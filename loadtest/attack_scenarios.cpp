@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "common/json_writer.h"
 #include "loadtest/audit_event_builder.h"
 
 namespace auditstream {
@@ -367,15 +368,6 @@ constexpr std::array<Scenario, 24> kScenarios = {{
     {"rbac_then_workload", "7a0c1e52-5f7d-4a39-9d41-000000000108", rbacThenWorkload},
     {"stolen_credential_new_tool", "7a0c1e52-5f7d-4a39-9d41-000000000109", stolenCredentialNewTool},
 }};
-
-void appendJsonString(std::string& out, std::string_view value) {
-  out += '"';
-  for (const char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-}
 
 }  // namespace
 

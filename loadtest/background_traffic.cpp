@@ -17,13 +17,6 @@ constexpr std::string_view kSystemMasters = R"("system:masters","system:authenti
 constexpr std::string_view kServiceAccountGroups =
     R"("system:serviceaccounts","system:serviceaccounts:kube-system","system:authenticated")";
 
-std::string hex(SplitMix& random, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < digits; ++i) out += kHex[random.below(16)];
-  return out;
-}
-
 std::string managedFields(std::string_view manager, std::string_view fields) {
   return R"("managedFields":[{"manager":")" + std::string(manager) +
          R"(","operation":"Update","apiVersion":"v1","time":"2026-03-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":)" +
@@ -32,12 +25,12 @@ std::string managedFields(std::string_view manager, std::string_view fields) {
 
 std::string leaseBody(SplitMix& random, std::string_view ns, std::string_view name, std::string_view holder) {
   return R"({"kind":"Lease","apiVersion":"coordination.k8s.io/v1","metadata":{"name":")" + std::string(name) +
-         R"(","namespace":")" + std::string(ns) + R"(","uid":")" + hex(random, 8) + R"(","resourceVersion":")" +
+         R"(","namespace":")" + std::string(ns) + R"(","uid":")" + random.hex(8) + R"(","resourceVersion":")" +
          std::to_string(random.below(90000000)) + R"(",)" +
          managedFields(
              holder,
              R"({"f:spec":{"f:acquireTime":{},"f:holderIdentity":{},"f:leaseDurationSeconds":{},"f:leaseTransitions":{},"f:renewTime":{}}})") +
-         R"(},"spec":{"holderIdentity":")" + std::string(holder) + "_" + hex(random, 12) +
+         R"(},"spec":{"holderIdentity":")" + std::string(holder) + "_" + random.hex(12) +
          R"(","leaseDurationSeconds":40,"acquireTime":"2026-03-01T09:00:00.000000Z","renewTime":"2026-03-01T10:00:00.000000Z","leaseTransitions":3}})";
 }
 
@@ -45,11 +38,11 @@ std::string podBody(SplitMix& random, std::string_view ns, std::string_view name
   std::string body =
       R"({"kind":"Pod","apiVersion":"v1","metadata":{"generateName":")" + std::string(app) + R"(-","name":")" +
       std::string(name) + R"(","namespace":")" + std::string(ns) + R"(","labels":{"app":")" + std::string(app) +
-      R"(","pod-template-hash":")" + hex(random, 10) +
+      R"(","pod-template-hash":")" + random.hex(10) +
       R"("},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":")" + std::string(app) + "-" +
-      hex(random, 10) + R"(","uid":")" + hex(random, 8) + "-" + hex(random, 4) +
+      random.hex(10) + R"(","uid":")" + random.hex(8) + "-" + random.hex(4) +
       R"(","controller":true,"blockOwnerDeletion":true}]},"spec":{"volumes":[{"name":"kube-api-access-)" +
-      hex(random, 5) +
+      random.hex(5) +
       R"(","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}}],"defaultMode":420}},{"name":"config","configMap":{"name":")" +
       std::string(app) + R"(-config"}}],"containers":[{"name":")" + std::string(app) +
       R"(","image":"registry.example.com/)" + std::string(app) + ":1." + std::to_string(random.below(40)) +
@@ -76,26 +69,26 @@ std::string endpointSliceBody(SplitMix& random, std::string_view ns, std::string
     endpoints +=
         R"({"addresses":["10.244.)" + std::to_string(random.below(250)) + "." + std::to_string(random.below(250)) +
         R"("],"conditions":{"ready":true,"serving":true,"terminating":false},"targetRef":{"kind":"Pod","namespace":")" +
-        std::string(ns) + R"(","name":")" + std::string(app) + "-" + hex(random, 5) + R"("},"nodeName":"node-)" +
+        std::string(ns) + R"(","name":")" + std::string(app) + "-" + random.hex(5) + R"("},"nodeName":"node-)" +
         std::to_string(random.below(40)) + R"(","zone":"eu-west-1a"})";
   }
   return R"({"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":")" + std::string(app) + "-" +
-         hex(random, 5) + R"(","namespace":")" + std::string(ns) +
+         random.hex(5) + R"(","namespace":")" + std::string(ns) +
          R"(","labels":{"endpointslice.kubernetes.io/managed-by":"endpointslice-controller.k8s.io","kubernetes.io/service-name":")" +
          std::string(app) + R"("}},"addressType":"IPv4","endpoints":[)" + endpoints +
          R"(],"ports":[{"name":"http","protocol":"TCP","port":8080}]})";
 }
 
 std::string podStatusPatch(SplitMix& random) {
-  return R"({"metadata":{"uid":")" + hex(random, 8) + "-" + hex(random, 4) +
+  return R"({"metadata":{"uid":")" + random.hex(8) + "-" + random.hex(4) +
          R"("},"status":{"$setElementOrder/conditions":[{"type":"Initialized"},{"type":"Ready"},{"type":"ContainersReady"},{"type":"PodScheduled"}],"conditions":[{"lastTransitionTime":"2026-03-01T10:00:00Z","status":"True","type":"Ready"},{"lastTransitionTime":"2026-03-01T10:00:00Z","status":"True","type":"ContainersReady"}],"containerStatuses":[{"containerID":"containerd://)" +
-         hex(random, 32) + R"(","image":"registry.example.com/web:1.4.2","imageID":"registry.example.com/web@sha256:)" +
-         hex(random, 32) +
+         random.hex(32) + R"(","image":"registry.example.com/web:1.4.2","imageID":"registry.example.com/web@sha256:)" +
+         random.hex(32) +
          R"(","lastState":{},"name":"web","ready":true,"restartCount":0,"started":true,"state":{"running":{"startedAt":"2026-03-01T10:00:00Z"}}}],"podIP":"10.244.3.17"}})";
 }
 
 std::string eventBody(SplitMix& random, std::string_view ns, std::string_view pod, std::string_view node) {
-  return R"({"kind":"Event","apiVersion":"v1","metadata":{"name":")" + std::string(pod) + "." + hex(random, 16) +
+  return R"({"kind":"Event","apiVersion":"v1","metadata":{"name":")" + std::string(pod) + "." + random.hex(16) +
          R"(","namespace":")" + std::string(ns) + R"("},"involvedObject":{"kind":"Pod","namespace":")" +
          std::string(ns) + R"(","name":")" + std::string(pod) +
          R"(","apiVersion":"v1","fieldPath":"spec.containers{web}"},"reason":"Pulled","message":"Container image \"registry.example.com/web:1.4.2\" already present on machine","source":{"component":"kubelet","host":")" +
@@ -142,7 +135,7 @@ GeneratedEvent BackgroundTraffic::machineEvent(std::int64_t nanos) {
   const std::string apiserverIp = "10.0.255." + std::to_string(1 + r.below(3));
   const std::string_view ns = draw.ns();
   const std::string_view app = draw.app();
-  const std::string podName = std::string(app) + "-" + hex(r, 10).substr(0, 5);
+  const std::string podName = std::string(app) + "-" + r.hex(10).substr(0, 5);
   std::string body;
   std::string user;
   EventSpec spec;
@@ -351,7 +344,7 @@ GeneratedEvent BackgroundTraffic::humanEvent(std::size_t clusterIndex, std::size
     spec.resource = "pods";
     spec.subresource = r.below(2) == 0 ? "log" : "";
     spec.namespaceName = ns;
-    name = std::string(app) + "-" + hex(r, 5);
+    name = std::string(app) + "-" + r.hex(5);
     spec.name = name;
   } else if (pick < 78) {
     spec.verb = r.below(2) == 0 ? "list" : "get";

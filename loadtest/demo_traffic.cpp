@@ -1,23 +1,13 @@
 #include "loadtest/demo_traffic.h"
 
 #include <cmath>
-#include <ctime>
+
+#include "loadtest/audit_event_builder.h"
 
 namespace auditstream {
 namespace {
 
 constexpr double kCycleSeconds = 20;  // the attack schedule repeats every 20 s per cluster
-
-std::string rfc3339(std::int64_t nanos) {
-  const std::time_t seconds = static_cast<std::time_t>(nanos / 1'000'000'000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-  char fraction[16];
-  std::snprintf(fraction, sizeof fraction, ".%06lldZ", static_cast<long long>((nanos % 1'000'000'000) / 1000));
-  return std::string(buffer) + fraction;
-}
 
 }  // namespace
 
@@ -38,7 +28,7 @@ std::string DemoTraffic::event(const std::string& cluster, std::int64_t nowNanos
                                ? "/api/v1" + (ns.empty() ? "" : "/namespaces/" + ns) + "/" + resource +
                                      (name.empty() ? "" : "/" + name) + (subresource.empty() ? "" : "/" + subresource)
                                : uri;
-  const std::string time = rfc3339(nowNanos);
+  const std::string time = formatAuditTime(nowNanos);
   std::string json = R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":")" +
                      std::string(requestObject.empty() ? "Metadata" : "Request") + R"(","auditID":")" + id +
                      R"(","stage":"ResponseComplete","requestURI":")" + path + R"(","verb":")" + verb +

@@ -13,6 +13,7 @@ import argparse
 import collections
 import datetime
 import json
+import math
 import sys
 
 LEVELS = ["informational", "low", "medium", "high", "critical"]
@@ -28,9 +29,8 @@ def event_seconds(text):
 def percentile(values, p):
     if not values:
         return None
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
-    return ordered[index]
+    ordered = sorted(values)  # nearest rank
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100.0 * len(ordered)) - 1))]
 
 
 def read_alerts(path):

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace auditstream {
 
@@ -18,6 +19,13 @@ class SplitMix {
   std::size_t below(std::size_t bound) { return static_cast<std::size_t>(next() % bound); }
   // true with probability `p`
   bool chance(double p) { return static_cast<double>(next() >> 11U) * 0x1.0p-53 < p; }
+  // `digits` random lower-case hex digits (names, hashes, uids)
+  std::string hex(int digits) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (int i = 0; i < digits; ++i) out += kHex[below(16)];
+    return out;
+  }
 
  private:
   std::uint64_t state_;

@@ -37,19 +37,12 @@ constexpr std::array<Shape, 9> kShapes = {{
 constexpr std::array<std::string_view, 6> kNamespaces = {"default",    "payments",    "checkout",
                                                          "monitoring", "kube-system", "argocd"};
 
-std::string hex(SplitMix& random, int digits) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < digits; ++i) out += kHex[random.below(16)];
-  return out;
-}
-
 std::string podBody(SplitMix& random, std::string_view ns, const std::string& name) {
   std::string body =
       R"({"kind":"Pod","apiVersion":"v1","metadata":{"name":")" + name + R"(","namespace":")" + std::string(ns) +
-      R"(","labels":{"app":"web","pod-template-hash":")" + hex(random, 10) +
+      R"(","labels":{"app":"web","pod-template-hash":")" + random.hex(10) +
       R"("},"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-03-01T10:00:00Z"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-)" +
-      hex(random, 10) + R"(","uid":")" + hex(random, 8) + "-" + hex(random, 4) + R"(","controller":true}]},)";
+      random.hex(10) + R"(","uid":")" + random.hex(8) + "-" + random.hex(4) + R"(","controller":true}]},)";
   body +=
       R"("spec":{"volumes":[{"name":"kube-api-access","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}}]}}],)";
   body +=
@@ -67,7 +60,7 @@ std::string leaseBody(SplitMix& random, std::string_view ns, const std::string& 
   return R"({"kind":"Lease","apiVersion":"coordination.k8s.io/v1","metadata":{"name":")" + name + R"(","namespace":")" +
          std::string(ns) + R"(","resourceVersion":")" + std::to_string(random.below(9000000)) +
          R"(","managedFields":[{"manager":"kube-controller-manager","operation":"Update","apiVersion":"coordination.k8s.io/v1","time":"2026-03-01T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:acquireTime":{},"f:holderIdentity":{},"f:leaseDurationSeconds":{},"f:leaseTransitions":{},"f:renewTime":{}}}}]},"spec":{"holderIdentity":"controller-)" +
-         hex(random, 12) +
+         random.hex(12) +
          R"(","leaseDurationSeconds":15,"acquireTime":"2026-03-01T09:00:00.000000Z","renewTime":"2026-03-01T10:00:00.000000Z","leaseTransitions":3}})";
 }
 
@@ -84,7 +77,7 @@ std::vector<std::string> makeSyntheticEvents(std::size_t count, std::uint64_t se
     const Shape* shape = kShapes.data();
     while (pick >= shape->weight) pick -= (shape++)->weight;
     const std::string_view ns = kNamespaces[random.below(kNamespaces.size())];
-    const std::string name = std::string(shape->resource.substr(0, 3)) + "-" + hex(random, 6);
+    const std::string name = std::string(shape->resource.substr(0, 3)) + "-" + random.hex(6);
     const std::string base = shape->apiGroup.empty() ? "/api/v1" : "/apis/" + std::string(shape->apiGroup) + "/v1";
     const bool named = shape->verb != "list" && shape->verb != "watch";
     const std::string uri =
@@ -94,14 +87,14 @@ std::vector<std::string> makeSyntheticEvents(std::size_t count, std::uint64_t se
     const int second = static_cast<int>(i % 60);
     const std::string time = "2026-03-01T10:" + std::string(i / 60 % 60 < 10 ? "0" : "") + std::to_string(i / 60 % 60) +
                              ":" + (second < 10 ? "0" : "") + std::to_string(second);
-    std::string event =
-        R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":")" + hex(random, 8) +
-        "-" + hex(random, 4) + "-" + hex(random, 4) + "-" + hex(random, 4) + "-" + hex(random, 12) +
-        R"(","stage":"ResponseComplete","requestURI":")" + uri + R"(","verb":")" + std::string(shape->verb) +
-        R"(","user":{"username":")" + std::string(shape->user) + R"(","uid":")" + hex(random, 8) +
-        R"(","groups":["system:authenticated"]},"sourceIPs":["10.0.)" + std::to_string(random.below(255)) + "." +
-        std::to_string(random.below(255)) + R"("],"userAgent":")" + std::string(shape->userAgent) +
-        R"(","objectRef":{"resource":")" + std::string(shape->resource) + "\"";
+    std::string event = R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":")" +
+                        random.hex(8) + "-" + random.hex(4) + "-" + random.hex(4) + "-" + random.hex(4) + "-" +
+                        random.hex(12) + R"(","stage":"ResponseComplete","requestURI":")" + uri + R"(","verb":")" +
+                        std::string(shape->verb) + R"(","user":{"username":")" + std::string(shape->user) +
+                        R"(","uid":")" + random.hex(8) + R"(","groups":["system:authenticated"]},"sourceIPs":["10.0.)" +
+                        std::to_string(random.below(255)) + "." + std::to_string(random.below(255)) +
+                        R"("],"userAgent":")" + std::string(shape->userAgent) + R"(","objectRef":{"resource":")" +
+                        std::string(shape->resource) + "\"";
     if (shape->namespaced) event += R"(,"namespace":")" + std::string(ns) + "\"";
     if (named) event += R"(,"name":")" + name + "\"";
     if (!shape->apiGroup.empty()) event += R"(,"apiGroup":")" + std::string(shape->apiGroup) + "\"";
