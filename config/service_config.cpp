@@ -190,7 +190,7 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   MapReader map(file, root, "");
   RETURN_IF_ERROR(map.expectMap());
   RETURN_IF_ERROR(map.onlyKnown({"kafka", "topics", "topic_pattern", "cluster", "envelope", "rules", "workers", "sinks",
-                                 "dead_letter_topic", "metrics", "correlation", "limits"}));
+                                 "dead_letter_topic", "create_topics", "metrics", "correlation", "limits"}));
   if (!root["kafka"] || !root["kafka"].IsMap()) {
     return file.errorAt(root["kafka"] ? root["kafka"] : root, "kafka must be a map of librdkafka properties");
   }
@@ -230,6 +230,15 @@ Result<ServiceConfig> parse(const YamlFile& file) {
     return file.errorAt(root["sinks"] ? root["sinks"] : root, "sinks must configure at least one alert output");
   }
   RETURN_IF_ERROR(map.string("dead_letter_topic", config.deadLetterTopic));
+  if (root["create_topics"]) {
+    MapReader create(file, root["create_topics"], "create_topics");
+    RETURN_IF_ERROR(create.expectMap());
+    RETURN_IF_ERROR(create.onlyKnown({"partitions", "replication_factor"}));
+    TopicCreation creation;
+    RETURN_IF_ERROR(create.number<int>("partitions", creation.partitions, 1, 100'000));
+    RETURN_IF_ERROR(create.number<int>("replication_factor", creation.replicationFactor, 1, 32));
+    config.createTopics = creation;
+  }
   if (root["metrics"]) {
     MapReader metrics(file, root["metrics"], "metrics");
     RETURN_IF_ERROR(metrics.expectMap());

@@ -43,6 +43,12 @@ struct AlertmanagerConfig {
   bool durable = false;
 };
 
+// `create_topics`: the alerts and dead-letter topics are created at start-up when missing.
+struct TopicCreation {
+  int partitions = 6;
+  int replicationFactor = 3;
+};
+
 struct ServiceConfig {
   std::map<std::string, std::string> kafka;  // librdkafka properties, passed through
   std::vector<std::string> topics;
@@ -57,6 +63,7 @@ struct ServiceConfig {
   bool stdoutAlerts = false;
   std::string alertsFile;
   std::string deadLetterTopic;                    // empty: rejected messages are counted and logged only
+  std::optional<TopicCreation> createTopics;      // unset: a missing alerts/dead-letter topic stops start-up
   std::string metricsAddress = "127.0.0.1:9108";  // empty: no HTTP endpoint
   std::chrono::nanoseconds allowedLateness = std::chrono::seconds(5);
   std::chrono::nanoseconds idleTimeout = std::chrono::seconds(30);

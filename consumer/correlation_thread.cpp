@@ -1,12 +1,14 @@
 #include "consumer/correlation_thread.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace auditstream {
 
 namespace {
 constexpr auto kAdvanceEvery = std::chrono::milliseconds(100);  // also when no batch comes: idle partitions
-}
+constexpr auto kStallLimit = std::chrono::seconds(60);
+}  // namespace
 
 CorrelationThread::CorrelationThread(std::unique_ptr<CorrelationEngine> engine)
     : engine_(std::move(engine)), counters_(engine_->counters()), thread_([this] { run(); }) {}
@@ -35,7 +37,11 @@ void CorrelationThread::handOver() {
   if (batch_.clocks.empty() && batch_.signals.empty()) return;
   {
     std::unique_lock lock(mutex_);
-    caughtUp_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches || stopping_; });
+    caughtUp_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches || stopping_ || !death_.empty(); });
+    if (!death_.empty()) {  // nothing applies signals any more: their messages stay uncommitted
+      batch_ = {};
+      return;
+    }
     queue_.push_back(std::exchange(batch_, {}));
     idle_ = false;
   }
@@ -43,10 +49,24 @@ void CorrelationThread::handOver() {
 }
 
 void CorrelationThread::run() {
+  try {
+    applyBatches();
+  } catch (const std::exception& error) {  // a bug: /healthz says so; the consumer thread stops waiting
+    std::fprintf(stderr, "auditstream: correlation thread stopped: %s\n", error.what());
+    std::lock_guard lock(mutex_);
+    death_ = error.what();
+    idle_ = true;
+    queue_.clear();
+    caughtUp_.notify_all();
+  }
+}
+
+void CorrelationThread::applyBatches() {
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait_for(lock, kAdvanceEvery, [&] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
+    busySince_ = std::chrono::steady_clock::now();
     std::deque<Batch> batches = std::exchange(queue_, {});
     caughtUp_.notify_all();  // room in the queue
     lock.unlock();
@@ -103,6 +123,17 @@ CorrelationThread::Fired CorrelationThread::finish() {
   std::lock_guard lock(mutex_);
   publish(std::move(fired));
   return Fired{std::exchange(fired_, {}), appliedThrough_};
+}
+
+std::string CorrelationThread::problem() const {
+  std::lock_guard lock(mutex_);
+  if (!death_.empty()) return "the correlation thread died: " + death_;
+  const auto busy = std::chrono::steady_clock::now() - busySince_;
+  if (!idle_ && busy > kStallLimit) {
+    return "the correlation thread has been on one round for " +
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(busy).count()) + " s";
+  }
+  return {};
 }
 
 CorrelationCounters CorrelationThread::counters() const {

@@ -19,6 +19,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -49,6 +50,8 @@ class CorrelationThread {
   // Applies everything handed over, closes every window (end of input), stops the thread.
   Fired finish();
   CorrelationCounters counters() const;
+  // Empty while the thread runs and makes progress; else why not (it died, or one round takes minutes).
+  std::string problem() const;
 
  private:
   struct Batch {
@@ -61,6 +64,7 @@ class CorrelationThread {
 
   void handOver();
   void run();
+  void applyBatches();
   void publish(std::vector<Alert> fired);  // under mutex_
 
   std::unique_ptr<CorrelationEngine> engine_;
@@ -75,7 +79,9 @@ class CorrelationThread {
   std::vector<Alert> fired_;
   std::int64_t appliedThrough_ = 0;
   CorrelationCounters counters_;
-  std::thread thread_;  // last
+  std::string death_;                                  // why the thread ended early; empty while it runs
+  std::chrono::steady_clock::time_point busySince_{};  // when the round being applied started
+  std::thread thread_;                                 // last
 };
 
 }  // namespace auditstream

@@ -50,8 +50,44 @@ ProcessCounters PartitionWorker::counters() const {
   return counters_;
 }
 
+namespace {
+
+constexpr auto kStallLimit = std::chrono::seconds(60);
+
+std::int64_t steadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string PartitionWorker::problem() const {
+  if (!alive_.load()) {
+    std::lock_guard lock(countersMutex_);
+    return "a partition worker died: " + death_;
+  }
+  const auto since = std::chrono::nanoseconds(steadyNanos() - lastProgress_.load());
+  if (!idle() && since > kStallLimit) {
+    return "a partition worker has been on one batch for " +
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) + " s";
+  }
+  return {};
+}
+
 void PartitionWorker::run() {
+  try {
+    processBatches();
+  } catch (const std::exception& error) {  // a bug: say so on /healthz rather than hang silently
+    std::fprintf(stderr, "auditstream: partition worker stopped: %s\n", error.what());
+    std::lock_guard lock(countersMutex_);
+    death_ = error.what();
+    alive_ = false;
+  }
+}
+
+void PartitionWorker::processBatches() {
   while (std::optional<std::vector<WorkItem>> batch = inbox_.pop()) {
+    lastProgress_ = steadyNanos();
     std::vector<MessageOutcome> outcomes;
     outcomes.reserve(batch->size());
     for (const WorkItem& item : *batch) outcomes.push_back(process(item));
@@ -63,6 +99,7 @@ void PartitionWorker::run() {
     const std::size_t done = batch->size();
     batch.reset();  // messages destroyed before the consumer thread may see the worker idle
     context_.outcomes->push(std::move(outcomes));
+    lastProgress_ = steadyNanos();
     pending_ -= done;
   }
 }

@@ -83,9 +83,12 @@ class PartitionWorker {
   void replaceProcessor(std::unique_ptr<EventProcessor> processor);
   // A snapshot, refreshed after every batch.
   ProcessCounters counters() const;
+  // Empty while the thread runs and makes progress; else why not (it died, or one batch takes minutes).
+  std::string problem() const;
 
  private:
   void run();
+  void processBatches();
   MessageOutcome process(const WorkItem& item);
 
   std::unique_ptr<EventProcessor> processor_;
@@ -94,6 +97,9 @@ class PartitionWorker {
   LogBudget rejectionLog_;  // 10 lines a second per worker; the rest are counted
   BlockingQueue<std::vector<WorkItem>> inbox_;
   std::atomic<std::size_t> pending_{0};  // messages submitted and not yet handed back
+  std::atomic<bool> alive_{true};
+  std::atomic<std::int64_t> lastProgress_{0};  // steady clock, ns: the last batch started or finished
+  std::string death_;                          // under countersMutex_: why the thread ended
   mutable std::mutex countersMutex_;
   ProcessCounters counters_;
   ProcessCounters stageCounters_;  // what kConsume and kParse counted (the processor sees nothing then)

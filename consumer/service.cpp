@@ -6,11 +6,13 @@
 #include <thread>
 
 #include "consumer/consumer_lag.h"
+#include "consumer/correlation_commit_gate.h"
 #include "consumer/correlation_thread.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/group_consumer.h"
 #include "consumer/message_effects.h"
 #include "consumer/offset_tracker.h"
+#include "consumer/output_topics.h"
 #include "consumer/partition_slots.h"
 #include "consumer/partition_worker.h"
 #include "consumer/process_signals.h"
@@ -29,6 +31,7 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kConsumeBatch = 1000;
 constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
 constexpr auto kStopDrainBound = std::chrono::seconds(10);
+constexpr auto kStartupCheckBound = std::chrono::seconds(5);
 
 double secondsSince(EventTime time) {
   const auto now =
@@ -91,6 +94,7 @@ class Service {
   }
 
   Status start() {
+    RETURN_IF_ERROR(checkOutputTopics(config_, kStartupCheckBound));
     ASSIGN_OR_RETURN(metrics_, ServiceMetrics::create(config_.metricsAddress));
     ASSIGN_OR_RETURN(ServiceSinks sinks, makeServiceSinks(config_, clock_, options_.extraSinks));
     sinkCounts_ = std::move(sinks.counts);
@@ -216,45 +220,65 @@ class Service {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(config_.maxCommitHold).count();
   }
 
-  void route(Alert alert, const std::shared_ptr<MessageEffects>& effects) {
+  // `acknowledged` runs once the durable sinks have the alert (or refused it for good). An alert they
+  // did not deliver (kFailed: the sink stopped first) never acknowledges: its messages stay uncommitted
+  // and are consumed again. Durable sinks retry everything else themselves, without limit.
+  void route(Alert alert, std::function<void()> acknowledged) {
     ++alertsByRule_[{alert.rule->id, alert.rule->level}];
     ++alertsByLevel_[alert.rule->level];
     const EventTime eventTime = alert.lastEventTime;
-    if (effects) effects->hold();
-    router_->route(std::move(alert), [effects, eventTime, metrics = metrics_.get()](const Delivery& delivery) {
-      // A failed durable delivery still settles the message: the router counted and logged it, and
-      // holding the partition forever would stall it (the alert is in the failure metrics).
+    router_->route(std::move(alert), [acknowledged = std::move(acknowledged), eventTime,
+                                      metrics = metrics_.get()](const Delivery& delivery) {
+      if (delivery.outcome == DeliveryOutcome::kFailed) return;
       if (delivery.outcome == DeliveryOutcome::kDelivered) metrics->observeDetectionLatency(secondsSince(eventTime));
-      if (effects) effects->settle();
+      acknowledged();
     });
   }
 
+  void route(Alert alert, const std::shared_ptr<MessageEffects>& effects) {
+    effects->hold();
+    route(std::move(alert), [effects] { effects->settle(); });
+  }
+
+  // Messages whose signals the engine has applied and whose windows have closed are done with it once
+  // every correlation alert that fired so far is acknowledged (CorrelationCommitGate).
   void routeCorrelationAlerts(CorrelationThread::Fired fired) {
-    for (Alert& alert : fired.alerts) route(std::move(alert), nullptr);
-    // Messages whose signals the engine has now applied are done with it (their alerts were just routed).
+    const CorrelationCommitGate::Round round = correlationGate_.open(fired.alerts.size());
+    for (Alert& alert : fired.alerts) {
+      route(std::move(alert), [gate = &correlationGate_, round] { gate->acknowledge(round); });
+    }
     const std::int64_t applied = fired.appliedThrough;
-    std::erase_if(awaitingSignals_, [&](const AwaitingSignals& waiting) {
+    std::vector<std::shared_ptr<MessageEffects>> released;
+    std::erase_if(awaitingSignals_, [&](AwaitingSignals& waiting) {
       if (waiting.doneAt > applied) return false;
-      waiting.effects->settle();
+      released.push_back(std::move(waiting.effects));
       return true;
     });
+    correlationGate_.release(round, std::move(released));
   }
 
-  // Sinks slower than the input: pause every assigned partition while too many messages wait for their
-  // effects, resume below half — never drop. (Messages waiting only for the watermark do not count:
+  // Sinks slower than the input, or a durable sink that cannot deliver (retrying a missing topic, a
+  // replica down) or whose queue is full: pause every assigned partition, resume once it delivers and
+  // fewer than half the limit wait — never drop. (Messages waiting only for the watermark do not count:
   // pausing for them would stop the events that move the watermark.)
   void applyBackPressure() {
     markDone();
     const std::size_t inFlight = tracker_.inFlight();
     const std::size_t waiting = inFlight - std::min(inFlight, awaitingSignals_.size());
-    const bool pause = !paused_ && waiting > config_.queueMessages;
-    const bool resume = paused_ && waiting < config_.queueMessages / 2;
+    const SinkHealth sinks = router_->health();
+    const bool blocked = !sinks.delivering || sinks.saturated;
+    const bool pause = !paused_ && (waiting > config_.queueMessages || blocked);
+    const bool resume = paused_ && !blocked && waiting < config_.queueMessages / 2;
     if (!pause && !resume) return;
     if (!pauseAssignment(consumer_.get(), pause)) return;
     if (pause) ++pauses_;
     paused_ = pause;
-    log("%s consumption: %zu messages wait for their alerts' acknowledgements", pause ? "pausing" : "resuming",
-        waiting);
+    if (blocked) {
+      log("pausing consumption: %s", sinks.problem.c_str());
+    } else {
+      log("%s consumption: %zu messages wait for their alerts' acknowledgements", pause ? "pausing" : "resuming",
+          waiting);
+    }
   }
 
   void commit(bool synchronous) {
@@ -401,12 +425,31 @@ class Service {
     totals.assignedPartitions = assigned_.size();
     totals.rulesLoaded = pack_.rules->size();
     totals.correlationsLoaded = pack_.correlations->size();
+    totals.oldestUnacknowledgedSeconds = std::chrono::duration<double>(router_->oldestUnacknowledged()).count();
+    totals.sinksDelivering = router_->health().delivering;
     return totals;
+  }
+
+  // Empty when every pipeline thread is alive and making progress.
+  std::string threadProblems() const {
+    std::string problems;
+    const auto add = [&](const std::string& problem) {
+      if (problem.empty()) return;
+      if (!problems.empty()) problems += "; ";
+      problems += problem;
+    };
+    for (const auto& worker : workers_) add(worker->problem());
+    add(correlator_->problem());
+    return problems;
   }
 
   void publishMetrics() {
     metrics_->publish(*pack_.rules, totals());
-    const Readiness readiness = decideReadiness(assigned_, lag_, config_.readyMaxLag);
+    metrics_->setHealth(threadProblems());
+    Readiness readiness = decideReadiness(assigned_, lag_, config_.readyMaxLag);
+    if (const SinkHealth sinks = router_->health(); !sinks.delivering) {
+      readiness = {false, "alerts are not being delivered: " + sinks.problem};
+    }
     metrics_->setReadiness(readiness.ready, readiness.why);
   }
 
@@ -436,6 +479,7 @@ class Service {
   std::map<PartitionKey, std::int64_t> lag_;
   std::unique_ptr<CorrelationThread> correlator_;
   std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
+  CorrelationCommitGate correlationGate_;         // the sinks' acks call into it: declared before the router
   std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule_;
   std::map<std::string, std::uint64_t> alertsByLevel_;
   std::vector<std::function<SinkCounts()>> sinkCounts_;

@@ -1,5 +1,6 @@
 #include "consumer/service_metrics.h"
 
+#include <chrono>
 #include <mutex>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -14,6 +15,10 @@ namespace {
 
 using CounterFamily = prometheus::Family<prometheus::Counter>;
 using GaugeFamily = prometheus::Family<prometheus::Gauge>;
+
+// /healthz fails when the loop that publishes metrics (once a second) has been silent this long: a
+// revoke's drain or a reload's compile take seconds, not minutes.
+constexpr auto kLoopStallLimit = std::chrono::seconds(90);
 
 }  // namespace
 
@@ -35,6 +40,9 @@ struct ServiceMetrics::Handles {
   prometheus::Counter* alertsRouted = nullptr;
   prometheus::Counter* alertsThrottled = nullptr;
   prometheus::Counter* alertsFailed = nullptr;
+  prometheus::Counter* alertsRejected = nullptr;
+  prometheus::Gauge* oldestUnacknowledged = nullptr;
+  prometheus::Gauge* sinksDelivering = nullptr;
   CounterFamily* sinkDeliveries = nullptr;
   CounterFamily* sinkRetries = nullptr;
   std::map<std::string, std::array<prometheus::Counter*, 4>> sinkCounters;  // delivered, failed, dropped, retries
@@ -57,6 +65,8 @@ struct ServiceMetrics::Handles {
   std::mutex readinessMutex;
   bool isReady = false;
   std::string notReadyBecause = "starting";
+  std::string notHealthyBecause;  // under readinessMutex; empty: healthy
+  std::chrono::steady_clock::time_point lastPublish = std::chrono::steady_clock::now();  // under readinessMutex
   std::unique_ptr<HttpEndpoint> endpoint;  // last: stops serving before the handles go
 
   void advance(prometheus::Counter* counter, std::uint64_t totalCount) {
@@ -72,7 +82,18 @@ struct ServiceMetrics::Handles {
       return {200, "text/plain; version=0.0.4; charset=utf-8",
               prometheus::TextSerializer().Serialize(registry->Collect())};
     }
-    if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+    if (path == "/healthz") {
+      std::lock_guard lock(readinessMutex);
+      const auto silent = std::chrono::steady_clock::now() - lastPublish;
+      if (silent > kLoopStallLimit) {
+        return {503, "text/plain; charset=utf-8",
+                "unhealthy: the pipeline's loop has not run for " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) + " s\n"};
+      }
+      if (!notHealthyBecause.empty())
+        return {503, "text/plain; charset=utf-8", "unhealthy: " + notHealthyBecause + "\n"};
+      return {200, "text/plain; charset=utf-8", "ok\n"};
+    }
     if (path == "/readyz") {
       std::lock_guard lock(readinessMutex);
       if (isReady) return {200, "text/plain; charset=utf-8", "ready\n"};
@@ -106,7 +127,14 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
   h.correlationsFired = &counters("auditstream_correlations_fired_total", "Correlation alerts").Add({});
   h.alertsRouted = &counters("auditstream_alerts_total", "Alerts handed to the router").Add({});
   h.alertsThrottled = &counters("auditstream_alerts_throttled_total", "Alert deliveries folded by throttling").Add({});
-  h.alertsFailed = &counters("auditstream_alerts_failed_total", "Alerts a durable sink failed").Add({});
+  h.alertsFailed =
+      &counters("auditstream_alerts_failed_total", "Alerts a durable sink did not deliver before it stopped").Add({});
+  h.alertsRejected =
+      &counters("auditstream_alerts_rejected_total", "Alerts a durable sink's destination refused for good").Add({});
+  h.oldestUnacknowledged = &gauge("auditstream_oldest_unacknowledged_alert_age_seconds",
+                                  "How long the oldest alert waiting for the durable sinks has waited (0: none)");
+  h.sinksDelivering =
+      &gauge("auditstream_sinks_delivering", "1 while every durable sink delivers, 0 while one retries");
   h.sinkDeliveries = &counters("auditstream_sink_deliveries_total", "Alerts per sink, by outcome");
   h.sinkRetries = &counters("auditstream_sink_retries_total", "Retried sends per sink");
   h.deadLetters =
@@ -168,6 +196,12 @@ void ServiceMetrics::setReadiness(bool ready, const std::string& why) {
   handles_->notReadyBecause = why;
 }
 
+void ServiceMetrics::setHealth(const std::string& problem) {
+  std::lock_guard lock(handles_->readinessMutex);
+  handles_->notHealthyBecause = problem;
+  handles_->lastPublish = std::chrono::steady_clock::now();
+}
+
 void ServiceMetrics::observeDetectionLatency(double seconds) { handles_->latency->Observe(seconds); }
 
 void ServiceMetrics::countReload(bool succeeded) {
@@ -202,7 +236,10 @@ void ServiceMetrics::publish(const RuleSet& rules, const ServiceTotals& totals) 
     h.advance(h.alertsRouted, totals.router->routed.load());
     h.advance(h.alertsThrottled, totals.router->throttled.load());
     h.advance(h.alertsFailed, totals.router->failed.load());
+    h.advance(h.alertsRejected, totals.router->rejected.load());
   }
+  h.oldestUnacknowledged->Set(totals.oldestUnacknowledgedSeconds);
+  h.sinksDelivering->Set(totals.sinksDelivering ? 1 : 0);
   for (const SinkCounts& sink : totals.sinks) {
     auto& handles = h.sinkCounters[sink.sink];
     if (handles[0] == nullptr) {

@@ -46,6 +46,8 @@ struct ServiceTotals {
   std::size_t assignedPartitions = 0;
   std::size_t rulesLoaded = 0;
   std::size_t correlationsLoaded = 0;
+  double oldestUnacknowledgedSeconds = 0;
+  bool sinksDelivering = true;
 };
 
 class ServiceMetrics {
@@ -63,6 +65,9 @@ class ServiceMetrics {
   void forgetConsumerLag(const std::string& topic, std::int32_t partition);
   // /readyz answers 200 when ready, else 503 with `why`.
   void setReadiness(bool ready, const std::string& why);
+  // /healthz answers 200 when `problem` is empty (every pipeline thread alive) and the caller has set it
+  // within the last 90 s (its loop runs), else 503 with the reason. Call it from the pipeline's loop.
+  void setHealth(const std::string& problem);
   // Event time of the alert's last event → its handoff (acknowledged by the durable sinks, or routed).
   void observeDetectionLatency(double seconds);
   void countReload(bool succeeded);

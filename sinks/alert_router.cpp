@@ -11,10 +11,20 @@ constexpr std::uint64_t kPruneEvery = 4096;
 // The router's ack, shared by the durable sinks an alert went to; fires when the last one answers.
 struct Fanout {
   std::atomic<int> remaining{0};
-  std::atomic<bool> failed{false};
-  std::string detail;  // first failure, written before `failed` is set
+  std::mutex mutex;  // outcome and detail: sinks answer from their own threads
+  DeliveryOutcome outcome = DeliveryOutcome::kDelivered;
+  std::string detail;  // the worst answer's
   AckCallback ack;
 };
+
+// Failed (not delivered) outranks rejected (refused for good), which outranks delivered.
+int severity(DeliveryOutcome outcome) {
+  switch (outcome) {
+    case DeliveryOutcome::kFailed: return 2;
+    case DeliveryOutcome::kRejected: return 1;
+    default: return 0;
+  }
+}
 
 }  // namespace
 
@@ -87,10 +97,21 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
   int durable = 0;
   for (const auto& [sink, forSink] : deliveries) durable += sink->durable() ? 1 : 0;
   fanout->remaining = durable + 1;  // +1 until every submit below has been made
-  const auto settle = [this](const std::shared_ptr<Fanout>& state) {
+  std::uint64_t sequence = 0;
+  if (durable > 0) {
+    std::lock_guard lock(unacknowledgedMutex_);
+    sequence = ++sequence_;
+    unacknowledged_.emplace(sequence, std::chrono::steady_clock::now());
+  }
+  const auto settle = [this, sequence](const std::shared_ptr<Fanout>& state) {
     if (--state->remaining != 0) return;
-    if (state->failed) ++stats_.failed;
-    state->ack(state->failed ? Delivery{DeliveryOutcome::kFailed, state->detail} : Delivery{});
+    if (sequence != 0) {
+      std::lock_guard lock(unacknowledgedMutex_);
+      unacknowledged_.erase(sequence);
+    }
+    if (state->outcome == DeliveryOutcome::kFailed) ++stats_.failed;
+    if (state->outcome == DeliveryOutcome::kRejected) ++stats_.rejected;
+    state->ack(Delivery{state->outcome, state->detail});
   };
   for (auto& [sink, forSink] : deliveries) {
     ++stats_.submitted;
@@ -99,13 +120,38 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
       continue;
     }
     sink->submit(std::move(forSink), [fanout, settle](const Delivery& delivery) {
-      if (delivery.outcome != DeliveryOutcome::kDelivered && !fanout->failed.exchange(true)) {
-        fanout->detail = delivery.detail;
+      {
+        std::lock_guard lock(fanout->mutex);
+        if (severity(delivery.outcome) > severity(fanout->outcome)) {
+          fanout->outcome = delivery.outcome;
+          fanout->detail = delivery.detail;
+        }
       }
       settle(fanout);
     });
   }
   settle(fanout);
+}
+
+SinkHealth AlertRouter::health() const {
+  SinkHealth combined;
+  for (const auto& sink : sinks_) {
+    if (!sink->durable()) continue;
+    const SinkHealth health = sink->health();
+    combined.delivering = combined.delivering && health.delivering;
+    combined.saturated = combined.saturated || health.saturated;
+    if (!health.problem.empty()) {
+      if (!combined.problem.empty()) combined.problem += "; ";
+      combined.problem += health.problem;
+    }
+  }
+  return combined;
+}
+
+std::chrono::steady_clock::duration AlertRouter::oldestUnacknowledged() const {
+  std::lock_guard lock(unacknowledgedMutex_);
+  if (unacknowledged_.empty()) return {};
+  return std::chrono::steady_clock::now() - unacknowledged_.begin()->second;
 }
 
 bool AlertRouter::flush(std::chrono::milliseconds timeout) {

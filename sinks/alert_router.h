@@ -1,15 +1,20 @@
 // AlertRouter: fans each alert out to the sinks whose route matches it (rule ids, minimum level), with
 // throttling per route, rule, cluster and group key — so an exec storm pages once per window instead of
 // 10,000 times. Throttled alerts are counted and the next alert that passes carries how many were folded
-// into it (`folded`). The router's ack fires once every durable sink the alert went to has confirmed
-// (failed if any durable sink failed); best-effort sinks never hold it back.
+// into it (`folded`). The router's ack fires once every durable sink the alert went to has answered
+// (failed if any durable sink failed, else rejected if any refused it); best-effort sinks never hold it
+// back. The router also knows how long its oldest alert has waited for the durable sinks, and whether
+// every durable sink is delivering (health()).
 //
-// route() is called by one thread (the pipeline's alert stage); acks come from the sinks' threads.
+// route() is called by one thread (the pipeline's alert stage); acks come from the sinks' threads;
+// health() and oldestUnacknowledged() from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,7 +36,8 @@ struct AlertRouterStats {
   std::atomic<std::uint64_t> submitted{0};  // alert × sink handed over
   std::atomic<std::uint64_t> throttled{0};  // alert × sink folded into a later alert
   std::atomic<std::uint64_t> unrouted{0};   // alerts no route took
-  std::atomic<std::uint64_t> failed{0};     // alerts a durable sink failed
+  std::atomic<std::uint64_t> failed{0};     // alerts a durable sink did not deliver before it stopped
+  std::atomic<std::uint64_t> rejected{0};   // alerts a durable sink's destination refused for good
 };
 
 class AlertRouter {
@@ -45,6 +51,11 @@ class AlertRouter {
   // Flushes every sink; true when all acked within `timeout`.
   bool flush(std::chrono::milliseconds timeout);
   const AlertRouterStats& stats() const { return stats_; }
+  // The durable sinks' health, combined: delivering only when all are, saturated when any is; the
+  // problems joined with "; ".
+  SinkHealth health() const;
+  // How long the oldest alert still waiting for a durable sink's acknowledgement has waited (0: none).
+  std::chrono::steady_clock::duration oldestUnacknowledged() const;
 
  private:
   struct Throttle {
@@ -63,6 +74,10 @@ class AlertRouter {
   std::vector<CompiledRoute> routes_;
   AlertRouterStats stats_;
   std::uint64_t sincePrune_ = 0;
+  // Alerts waiting for durable acknowledgements, by route() sequence: the first is the oldest.
+  mutable std::mutex unacknowledgedMutex_;
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> unacknowledged_;
+  std::uint64_t sequence_ = 0;
 };
 
 // 0 (informational) to 4 (critical); -1 for an unknown level.

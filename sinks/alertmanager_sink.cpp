@@ -26,7 +26,8 @@ struct AlertmanagerSink::State {
   AlertmanagerStats stats;
   std::vector<std::string> headers;
 
-  std::mutex mutex;
+  mutable std::mutex mutex;
+  std::string unavailable;          // under mutex: the replica being retried and why; empty when none is
   std::condition_variable wake;     // sender: work or stop
   std::condition_variable drained;  // flush(): queue empty and nothing in flight
   std::deque<Queued> queue;
@@ -78,13 +79,18 @@ struct AlertmanagerSink::State {
           // Not retried: the batch is wrong for this replica; the body says why.
           std::fprintf(stderr, "alertmanager: %s answered %ld: %s\n", request.url.c_str(), response->status,
                        response->body.c_str());
-          result = {DeliveryOutcome::kFailed,
+          result = {DeliveryOutcome::kRejected,
                     url + " answered " + std::to_string(response->status) + ": " + response->body};
           break;
         }
         {
           std::unique_lock lock(mutex);
-          if (stopping) return {DeliveryOutcome::kFailed, "shutting down while " + url + " was unavailable"};
+          if (stopping) {
+            unavailable.clear();
+            return {DeliveryOutcome::kFailed, "shutting down while " + url + " was unavailable"};
+          }
+          unavailable = url + (response ? " answered " + std::to_string(response->status)
+                                        : " is unreachable: " + response.status().message());
           ++stats.retries;
           // Exponential backoff with full jitter, capped.
           const auto wait = std::chrono::milliseconds(
@@ -93,6 +99,8 @@ struct AlertmanagerSink::State {
         }
         backoff = std::min(options.maxBackoff, backoff * 2);
       }
+      std::lock_guard lock(mutex);
+      unavailable.clear();
     }
     return result;
   }
@@ -141,7 +149,8 @@ void AlertmanagerSink::submit(std::shared_ptr<const Alert> alert, AckCallback ac
   std::optional<Queued> dropped;
   {
     std::lock_guard lock(state.mutex);
-    if (state.queue.size() >= state.options.queueCapacity) {
+    // Durable: never dropped; health() says saturated and the pipeline stops feeding the queue.
+    if (!state.options.durable && state.queue.size() >= state.options.queueCapacity) {
       dropped = std::move(state.queue.front());
       state.queue.pop_front();
     }
@@ -157,6 +166,21 @@ void AlertmanagerSink::submit(std::shared_ptr<const Alert> alert, AckCallback ac
 bool AlertmanagerSink::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(state_->mutex);
   return state_->drained.wait_for(lock, timeout, [&] { return state_->queue.empty() && state_->inFlight == 0; });
+}
+
+SinkHealth AlertmanagerSink::health() const {
+  if (!state_->options.durable) return {};
+  std::lock_guard lock(state_->mutex);
+  SinkHealth health;
+  health.delivering = state_->unavailable.empty();
+  health.saturated = state_->queue.size() >= state_->options.queueCapacity;
+  if (!health.delivering) {
+    health.problem = "alertmanager " + state_->unavailable + "; " +
+                     std::to_string(state_->queue.size() + state_->inFlight) + " alerts wait";
+  } else if (health.saturated) {
+    health.problem = "alertmanager queue full (" + std::to_string(state_->queue.size()) + " alerts)";
+  }
+  return health;
 }
 
 const AlertmanagerStats& AlertmanagerSink::stats() const { return state_->stats; }

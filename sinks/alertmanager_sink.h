@@ -1,12 +1,14 @@
 // AlertmanagerSink: alerts to every configured Alertmanager replica over POST /api/v2/alerts.
 //
-// A bounded queue (default 10,000) that drops the oldest alert when full (counted, acked as dropped);
+// A bounded queue (default 10,000) that, best-effort, drops the oldest alert when full (counted, acked as
+// dropped) and, durable, never drops: it reports itself saturated (health()) so the pipeline pauses;
 // one sender thread that takes batches of at most 64 and posts each batch to every replica; 5xx,
 // timeouts and connection failures are retried with exponential backoff and jitter until that replica
 // accepts (so an Alertmanager that was down receives the queued alerts when it is back); a 400 is never
-// retried — Alertmanager keeps the valid alerts of a batch and says why in the body, which is logged.
-// Best-effort by default (acks do not gate offsets); `durable: true` makes a batch's ack wait for every
-// replica. TLS, bearer token and basic auth are options.
+// retried — Alertmanager keeps the valid alerts of a batch and says why in the body, which is logged
+// (acked rejected). Best-effort by default (acks do not gate offsets); `durable: true` makes a batch's
+// ack wait for every replica, and while a replica is being retried health() says which and why. TLS,
+// bearer token and basic auth are options.
 //
 // submit() and flush() may be called from any thread; acks are called from the sender thread.
 #pragma once
@@ -58,6 +60,7 @@ class AlertmanagerSink final : public AlertSink {
   bool durable() const override;
   void submit(std::shared_ptr<const Alert> alert, AckCallback ack) override;
   bool flush(std::chrono::milliseconds timeout) override;
+  SinkHealth health() const override;
 
   const AlertmanagerStats& stats() const;
 

@@ -60,6 +60,28 @@ Status createTopic(rd_kafka_t* client, const TopicSpec& topic, std::chrono::mill
   return Status::ok();
 }
 
+Status deleteTopic(rd_kafka_t* client, const std::string& topic, std::chrono::milliseconds timeout) {
+  std::unique_ptr<rd_kafka_DeleteTopic_t, decltype(&rd_kafka_DeleteTopic_destroy)> request(
+      rd_kafka_DeleteTopic_new(topic.c_str()), rd_kafka_DeleteTopic_destroy);
+  KafkaQueuePtr queue(rd_kafka_queue_new(client));
+  rd_kafka_DeleteTopic_t* topics[] = {request.get()};
+  rd_kafka_DeleteTopics(client, topics, 1, nullptr, queue.get());
+  KafkaEventPtr event(rd_kafka_queue_poll(queue.get(), toTimeoutMs(timeout)));
+  if (!event) return deadlineExceeded("delete topic '" + topic + "': no answer from the cluster");
+  RETURN_IF_ERROR(kafkaError("delete topic '" + topic + "'", rd_kafka_event_error(event.get())));
+  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event.get());
+  if (result == nullptr) return internalError("delete topic '" + topic + "': unexpected admin event");
+  std::size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(result, &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const rd_kafka_resp_err_t error = rd_kafka_topic_result_error(results[i]);
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      return kafkaError("delete topic '" + topic + "'", error);
+    }
+  }
+  return Status::ok();
+}
+
 Result<int> topicPartitionCount(rd_kafka_t* client, const std::string& topic, std::chrono::milliseconds timeout) {
   rd_kafka_topic_t* handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
   if (handle == nullptr) return internalError("rd_kafka_topic_new('" + topic + "') failed");

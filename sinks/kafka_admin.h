@@ -20,6 +20,9 @@ struct TopicSpec {
 // Creates the topic; ok if it already exists with any layout (callers that care check metadata).
 Status createTopic(rd_kafka_t* client, const TopicSpec& topic, std::chrono::milliseconds timeout);
 
+// Deletes the topic (the real broker only); ok when it does not exist.
+Status deleteTopic(rd_kafka_t* client, const std::string& topic, std::chrono::milliseconds timeout);
+
 // The partition count the cluster reports for `topic`; notFound when it does not exist.
 Result<int> topicPartitionCount(rd_kafka_t* client, const std::string& topic, std::chrono::milliseconds timeout);
 

@@ -1,7 +1,9 @@
 #include "sinks/kafka_alert_sink.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <thread>
 
 #include "common/blocking_queue.h"
@@ -9,9 +11,17 @@
 namespace auditstream {
 namespace {
 
-// What the delivery-report callback needs: the ack and the sink's counters.
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
+constexpr auto kMaxBackoff = std::chrono::seconds(5);
+constexpr auto kLogEvery = std::chrono::minutes(1);
+
+// An alert librdkafka holds (its opaque) or that waits to be re-sent.
 struct InFlight {
+  std::shared_ptr<const Alert> alert;
   AckCallback ack;
+  int attempts = 0;
 };
 
 // An alert on its way from submit() to the producing thread.
@@ -20,45 +30,108 @@ struct Submitted {
   AckCallback ack;
 };
 
+struct Resend {
+  SteadyClock::time_point due;
+  InFlight* alert;
+};
+
+// Errors after which the same record can never be accepted: re-sending would stall the pipeline for nothing.
+bool refusedForGood(rd_kafka_resp_err_t error) {
+  switch (error) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE: return true;
+    default: return false;
+  }
+}
+
+SteadyClock::duration backoffFor(int attempts) {
+  SteadyClock::duration backoff = kFirstBackoff;
+  for (int i = 1; i < attempts && backoff < kMaxBackoff; ++i) backoff *= 2;
+  return std::min<SteadyClock::duration>(backoff, kMaxBackoff);
+}
+
 }  // namespace
 
 struct KafkaAlertSink::State {
   KafkaAlertSinkOptions options;
   KafkaAlertSinkStats stats;
   KafkaClientPtr producer;
-  std::mutex mutex;
+  mutable std::mutex mutex;
   std::condition_variable settled;
   std::uint64_t outstanding = 0;
+  std::deque<Resend> resends;  // under mutex; due times in order (backoff only grows per alert, roughly)
+  std::uint64_t retrying = 0;  // under mutex: alerts not yet delivered that failed at least once
+  std::string lastError;       // under mutex: why they wait
+  std::map<std::string, SteadyClock::time_point> lastLogged;  // under mutex: error name → last log line
   std::atomic<bool> stopping{false};
+  std::atomic<bool> closing{false};  // the destructor is purging: failures are final now
   // submit() only queues: serialising to JSON and producing run on `producing`, off the caller's thread
-  // (the service's consumer thread routes every alert). Bounded: a full queue blocks the caller.
+  // (the pipeline's routing thread). Bounded: a full queue blocks the caller.
   BlockingQueue<Submitted> submitted{std::size_t{1} << 16U};
-  std::thread poller;     // polls until stopping, then the destructor flushes
+  std::thread poller;     // serves delivery reports and re-sends until stopping, then the destructor flushes
   std::thread producing;  // drains `submitted` until it is closed
 
-  void produce(Submitted item);
+  // Hands the alert to librdkafka; false when its queue is full (the caller keeps the alert).
+  bool tryProduce(InFlight* inFlight);
+  void produceWaiting(InFlight* inFlight);
+  void resendDue();
 
   void countError(const char* name) {
     std::lock_guard lock(stats.errorsMutex);
     ++stats.errors[name];
   }
 
-  void onDelivery(const rd_kafka_message_t* message) {
-    auto* inFlight = static_cast<InFlight*>(message->_private);
-    Delivery delivery;
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      ++stats.delivered;
-    } else {
-      ++stats.failed;
-      countError(rd_kafka_err2name(message->err));
-      delivery = {DeliveryOutcome::kFailed, std::string("kafka: ") + rd_kafka_err2str(message->err)};
-      std::fprintf(stderr, "kafka alert sink: delivery failed: %s\n", rd_kafka_err2str(message->err));
+  // One line per error kind per minute: a deleted topic fails every alert, every few seconds.
+  void logRateLimited(const std::string& name, const std::string& line) {
+    {
+      std::lock_guard lock(mutex);
+      const auto now = SteadyClock::now();
+      auto [entry, fresh] = lastLogged.try_emplace(name, now);
+      if (!fresh && now - entry->second < kLogEvery) return;
+      entry->second = now;
     }
+    std::fprintf(stderr, "kafka alert sink: %s\n", line.c_str());
+  }
+
+  void finish(InFlight* inFlight, const Delivery& delivery) {
     inFlight->ack(delivery);
-    delete inFlight;  // NOLINT(cppcoreguidelines-owning-memory): owned by librdkafka's opaque until here
+    const bool wasRetrying = inFlight->attempts > 0;
+    delete inFlight;  // NOLINT(cppcoreguidelines-owning-memory): owned by librdkafka's opaque or `resends`
     std::lock_guard lock(mutex);
+    if (wasRetrying) --retrying;
     --outstanding;
     if (outstanding == 0) settled.notify_all();
+  }
+
+  // A delivery (or a produce call) failed with `error`: re-send later, unless it can never succeed or the
+  // sink is closing.
+  void failed(InFlight* inFlight, rd_kafka_resp_err_t error, const std::string& why) {
+    countError(rd_kafka_err2name(error));
+    if (closing.load() || refusedForGood(error) || rd_kafka_fatal_error(producer.get(), nullptr, 0) != 0) {
+      ++stats.failed;
+      const bool rejected = refusedForGood(error);
+      logRateLimited(rd_kafka_err2name(error), std::string(rejected ? "refused for good: " : "not delivered: ") + why);
+      finish(inFlight, {rejected ? DeliveryOutcome::kRejected : DeliveryOutcome::kFailed, "kafka: " + why});
+      return;
+    }
+    logRateLimited(rd_kafka_err2name(error),
+                   "delivery to '" + options.topic + "' failed, re-sending with backoff: " + why);
+    std::lock_guard lock(mutex);
+    if (inFlight->attempts++ == 0) ++retrying;
+    lastError = why;
+    resends.push_back({SteadyClock::now() + backoffFor(inFlight->attempts), inFlight});
+  }
+
+  void onDelivery(const rd_kafka_message_t* message) {
+    auto* inFlight = static_cast<InFlight*>(message->_private);
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++stats.delivered;
+      finish(inFlight, {});
+      return;
+    }
+    failed(inFlight, message->err, rd_kafka_err2str(message->err));
   }
 
   static void deliveryReport(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
@@ -75,7 +148,7 @@ struct KafkaAlertSink::State {
       std::fprintf(stderr, "kafka alert sink: fatal producer error: %s\n", fatal);
     } else {
       // Transient (broker down, transport): librdkafka retries; alerts wait in its queue.
-      std::fprintf(stderr, "kafka alert sink: %s: %s\n", rd_kafka_err2name(code), reason);
+      state->logRateLimited(rd_kafka_err2name(code), std::string(rd_kafka_err2name(code)) + ": " + reason);
     }
   }
 };
@@ -87,8 +160,11 @@ std::string alertKafkaKey(const Alert& alert) {
 }
 
 Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::create(KafkaAlertSinkOptions options) {
-  KafkaProperties properties = {
-      {"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "20"}, {"compression.type", "lz4"}};
+  KafkaProperties properties = {{"enable.idempotence", "true"},
+                                {"acks", "all"},
+                                {"linger.ms", "20"},
+                                {"compression.type", "lz4"},
+                                {"message.timeout.ms", "30000"}};
   for (const auto& [key, value] : options.properties) properties[key] = value;
   if (properties["acks"] != "all" && properties["acks"] != "-1") {
     return invalidArgument("kafka alert sink: acks must be all: the alerts topic is the durable record");
@@ -102,10 +178,15 @@ Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::create(KafkaAlertSinkOpt
   state->options = std::move(options);
   State* raw = state.get();
   state->poller = std::thread([raw] {
-    while (!raw->stopping.load()) rd_kafka_poll(raw->producer.get(), 100);
+    while (!raw->stopping.load()) {
+      rd_kafka_poll(raw->producer.get(), 100);
+      raw->resendDue();
+    }
   });
   state->producing = std::thread([raw] {
-    while (std::optional<Submitted> item = raw->submitted.pop()) raw->produce(std::move(*item));
+    while (std::optional<Submitted> item = raw->submitted.pop()) {
+      raw->produceWaiting(new InFlight{std::move(item->alert), std::move(item->ack)});  // NOLINT: see finish()
+    }
   });
   return std::unique_ptr<KafkaAlertSink>(new KafkaAlertSink(std::move(state)));
 }
@@ -114,12 +195,24 @@ KafkaAlertSink::KafkaAlertSink(std::unique_ptr<State> state) : state_(std::move(
 
 KafkaAlertSink::~KafkaAlertSink() {
   // Destruction order: produce what was submitted, stop polling, give in-flight alerts a bounded chance,
-  // then the producer goes.
+  // then what is left is acked failed (its messages stay uncommitted) and the producer goes.
   state_->submitted.close();
   if (state_->producing.joinable()) state_->producing.join();
   state_->stopping = true;
   if (state_->poller.joinable()) state_->poller.join();
   rd_kafka_flush(state_->producer.get(), 10'000);
+  state_->closing = true;
+  rd_kafka_purge(state_->producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(state_->producer.get(), 0);  // serves the purged messages' reports: acked failed
+  std::deque<Resend> resends;
+  {
+    std::lock_guard lock(state_->mutex);
+    resends.swap(state_->resends);
+  }
+  for (const Resend& resend : resends) {
+    ++state_->stats.failed;
+    state_->finish(resend.alert, {DeliveryOutcome::kFailed, "kafka: the sink closed before the alert was delivered"});
+  }
 }
 
 void KafkaAlertSink::submit(std::shared_ptr<const Alert> alert, AckCallback ack) {
@@ -131,32 +224,42 @@ void KafkaAlertSink::submit(std::shared_ptr<const Alert> alert, AckCallback ack)
   state_->submitted.push(Submitted{std::move(alert), std::move(ack)});
 }
 
-void KafkaAlertSink::State::produce(Submitted item) {
-  State& state = *this;
-  const std::shared_ptr<const Alert>& alert = item.alert;
-  const std::string key = alertKafkaKey(*alert);
-  const std::string value = alertToJson(*alert);
-  const std::string& rule = alert->rule->id;
-  const std::string& severity = alert->rule->level;
-  auto* inFlight = new InFlight{std::move(item.ack)};  // NOLINT(cppcoreguidelines-owning-memory): see onDelivery
-  while (true) {
-    KafkaErrorPtr error =
-        produceCopy(state.producer.get(), state.options.topic, key, value,
-                    {{"rule_id", rule}, {"severity", severity}, {"cluster", alert->cluster}}, inFlight);
-    if (!error) return;
-    const rd_kafka_resp_err_t code = rd_kafka_error_code(error.get());
-    if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      // Back-pressure, never a drop: wait for delivery reports to make room.
-      ++state.stats.queueFullWaits;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      continue;
+bool KafkaAlertSink::State::tryProduce(InFlight* inFlight) {
+  const Alert& alert = *inFlight->alert;
+  KafkaErrorPtr error =
+      produceCopy(producer.get(), options.topic, alertKafkaKey(alert), alertToJson(alert),
+                  {{"rule_id", alert.rule->id}, {"severity", alert.rule->level}, {"cluster", alert.cluster}}, inFlight);
+  if (!error) return true;
+  const rd_kafka_resp_err_t code = rd_kafka_error_code(error.get());
+  if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+    ++stats.queueFullWaits;
+    return false;
+  }
+  failed(inFlight, code, std::string("produce: ") + rd_kafka_error_string(error.get()));
+  return true;
+}
+
+void KafkaAlertSink::State::produceWaiting(InFlight* inFlight) {
+  // Back-pressure, never a drop: wait for delivery reports to make room.
+  while (!tryProduce(inFlight)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+void KafkaAlertSink::State::resendDue() {
+  std::vector<InFlight*> due;
+  {
+    std::lock_guard lock(mutex);
+    const auto now = SteadyClock::now();
+    while (!resends.empty() && resends.front().due <= now) {
+      due.push_back(resends.front().alert);
+      resends.pop_front();
     }
-    state.countError(rd_kafka_err2name(code));
-    ++state.stats.failed;
-    inFlight->ack({DeliveryOutcome::kFailed, std::string("kafka produce: ") + rd_kafka_error_string(error.get())});
-    delete inFlight;  // NOLINT(cppcoreguidelines-owning-memory): librdkafka did not take it
-    std::lock_guard lock(state.mutex);
-    if (--state.outstanding == 0) state.settled.notify_all();
+  }
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    ++stats.resent;
+    if (tryProduce(due[i])) continue;
+    // librdkafka's queue is full: the rest waits for the next round (this thread serves the reports).
+    std::lock_guard lock(mutex);
+    for (std::size_t j = due.size(); j > i; --j) resends.push_front({SteadyClock::now(), due[j - 1]});
     return;
   }
 }
@@ -164,6 +267,18 @@ void KafkaAlertSink::State::produce(Submitted item) {
 bool KafkaAlertSink::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(state_->mutex);
   return state_->settled.wait_for(lock, timeout, [&] { return state_->outstanding == 0; });
+}
+
+SinkHealth KafkaAlertSink::health() const {
+  char fatal[512];
+  if (rd_kafka_fatal_error(state_->producer.get(), fatal, sizeof fatal) != 0) {
+    return {false, false, "kafka alert sink: fatal producer error (restart the service): " + std::string(fatal)};
+  }
+  std::lock_guard lock(state_->mutex);
+  if (state_->retrying == 0) return {};
+  return {false, false,
+          "kafka alerts topic '" + state_->options.topic + "': " + std::to_string(state_->retrying) +
+              " alerts not delivered yet, re-sending (" + state_->lastError + ")"};
 }
 
 KafkaAlertSinkStats& KafkaAlertSink::stats() { return state_->stats; }

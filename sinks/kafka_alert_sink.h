@@ -3,10 +3,14 @@
 // An idempotent producer with acks=all (no duplicates from producer retries, nothing acked before every
 // in-sync replica has it); key = cluster/rule id/group-by values, so one key's alerts stay in one
 // partition, in order; headers rule_id, severity, cluster. Delivery reports drive the acks. linger.ms
-// 20 and lz4 batching by default (overridable through `properties`). Errors are classified: a
-// retriable one is left to librdkafka's own retries (within message.timeout.ms), a delivery report
-// error is final (the ack says failed), a fatal producer error (idempotence broken) fails everything
-// after it; all are counted by name and logged.
+// 20, lz4 batching and message.timeout.ms 30 s by default (overridable through `properties`). The sink
+// never gives up on an alert on its own: librdkafka retries within message.timeout.ms, and a delivery
+// report error after that (a missing or deleted topic, brokers down, no authorisation yet) re-sends the
+// alert with exponential backoff (100 ms to 5 s), without limit, while health() says what is wrong —
+// the pipeline pauses and /readyz answers 503 meanwhile. Only a record the broker refuses for good
+// (too large, invalid) is acked rejected; a fatal producer error (idempotence broken) leaves every
+// alert after it failed (its message stays uncommitted). All errors are counted by name; each kind is
+// logged once per minute at most.
 //
 // submit() and flush() may be called from any thread: submit() only queues the alert; a thread of the
 // sink serialises and produces it (off the caller's thread). Acks run on the sink's threads.
@@ -33,7 +37,8 @@ struct KafkaAlertSinkOptions {
 struct KafkaAlertSinkStats {
   std::atomic<std::uint64_t> submitted{0};
   std::atomic<std::uint64_t> delivered{0};
-  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> failed{0};          // acked failed or rejected
+  std::atomic<std::uint64_t> resent{0};          // delivery attempts repeated after an error
   std::atomic<std::uint64_t> queueFullWaits{0};  // produce() found librdkafka's queue full and waited
   std::mutex errorsMutex;
   std::map<std::string, std::uint64_t> errors;  // error name → count (delivery and producer errors)
@@ -49,6 +54,7 @@ class KafkaAlertSink final : public AlertSink {
   bool durable() const override { return true; }
   void submit(std::shared_ptr<const Alert> alert, AckCallback ack) override;
   bool flush(std::chrono::milliseconds timeout) override;
+  SinkHealth health() const override;
 
   KafkaAlertSinkStats& stats();
 

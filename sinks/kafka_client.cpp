@@ -66,10 +66,20 @@ KafkaErrorPtr produceCopy(rd_kafka_t* producer, const std::string& topic, std::s
   add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
   add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = opaque;
   if (!key.empty()) add(RD_KAFKA_VTYPE_KEY).u.mem = {const_cast<char*>(key.data()), key.size()};
-  for (const KafkaHeader& header : headers) {
-    add(RD_KAFKA_VTYPE_HEADER).u.header = {header.name, header.value.data(), static_cast<ssize_t>(header.value.size())};
+  // One headers list of ours (VTYPE_HEADERS), not VTYPE_HEADER entries: librdkafka 2.0.2 frees the latter
+  // twice when the produce call fails after creating the message (a topic known not to exist;
+  // confluentinc/librdkafka#4627). An app-owned list stays ours on failure and is the message's on success.
+  rd_kafka_headers_t* list = nullptr;
+  if (!headers.empty()) {
+    list = rd_kafka_headers_new(headers.size());
+    for (const KafkaHeader& header : headers) {
+      rd_kafka_header_add(list, header.name, -1, header.value.data(), static_cast<ssize_t>(header.value.size()));
+    }
+    add(RD_KAFKA_VTYPE_HEADERS).u.headers = list;
   }
-  return KafkaErrorPtr(rd_kafka_produceva(producer, fields.data(), fields.size()));
+  KafkaErrorPtr error(rd_kafka_produceva(producer, fields.data(), fields.size()));
+  if (error && list != nullptr) rd_kafka_headers_destroy(list);
+  return error;
 }
 
 }  // namespace auditstream

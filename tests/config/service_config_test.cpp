@@ -55,7 +55,8 @@ TEST(ServiceConfig, AFullConfig) {
 
 TEST(ServiceConfig, EveryProblemHasItsPosition) {
   EXPECT_EQ(problem(kMinimal + "wrkers: 4\n"),
-            "c.yml:7:1: unknown key 'wrkers' (known here: cluster, correlation, dead_letter_topic, envelope, kafka, "
+            "c.yml:7:1: unknown key 'wrkers' (known here: cluster, correlation, create_topics, dead_letter_topic, "
+            "envelope, kafka, "
             "limits, metrics, rules, sinks, topic_pattern, topics, workers)");
   EXPECT_EQ(problem(kMinimal + "workers: many\n"), "c.yml:7:10: workers (many) must be a whole number from 0 to 256");
   EXPECT_EQ(problem(kMinimal + "correlation: {allowed_lateness: soon}\n"),

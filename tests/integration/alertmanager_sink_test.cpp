@@ -153,11 +153,11 @@ TEST(AlertmanagerSinkIntegration, ABadRequestIsNotRetried) {
   AlertmanagerOptions options = optionsFor({*url});
   options.resolveTimeout = std::chrono::seconds(-3600);  // endsAt before startsAt: Alertmanager answers 400
   auto sink = AlertmanagerSink::create(options, kClock).value();
-  std::atomic<int> failed{0};
+  std::atomic<int> rejected{0};
   sink->submit(makeAlert(testing::uniqueName("bad"), "u", false),
-               [&](const Delivery& d) { failed += d.outcome == DeliveryOutcome::kFailed; });
+               [&](const Delivery& d) { rejected += d.outcome == DeliveryOutcome::kRejected; });
   ASSERT_TRUE(sink->flush(std::chrono::seconds(30)));
-  EXPECT_EQ(failed.load(), 1);
+  EXPECT_EQ(rejected.load(), 1);  // refused for good: never retried
   EXPECT_EQ(sink->stats().posts.load(), 1U);
   EXPECT_EQ(sink->stats().retries.load(), 0U);
 }

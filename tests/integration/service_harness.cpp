@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -109,13 +110,19 @@ bool allCommitted(const std::string& bootstrap, const std::string& group, const 
 }
 
 // Starts `auditstream run --config CONFIG` with stderr to LOG; the pid, or -1.
+const char* serviceBinary() {
+  const char* other = std::getenv("AUDITSTREAM_SERVICE_BINARY");
+  return other != nullptr && *other != '\0' ? other : AUDITSTREAM_BINARY;
+}
+
 pid_t spawnService(const std::string& configPath, const std::string& logPath) {
-  const char* argv[] = {AUDITSTREAM_BINARY, "run", "--config", configPath.c_str(), nullptr};
+  const char* binary = serviceBinary();
+  const char* argv[] = {binary, "run", "--config", configPath.c_str(), nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_t pid = -1;
-  if (posix_spawn(&pid, AUDITSTREAM_BINARY, &actions, nullptr, const_cast<char**>(argv), environ) != 0) pid = -1;
+  if (posix_spawn(&pid, binary, &actions, nullptr, const_cast<char**>(argv), environ) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }

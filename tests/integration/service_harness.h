@@ -38,6 +38,10 @@ std::vector<testing::ReceivedMessage> readAll(const std::string& bootstrap, cons
 // Committed offset of `group` on every partition of `topic` equals its high watermark.
 bool allCommitted(const std::string& bootstrap, const std::string& group, const std::string& topic, int partitions);
 
+// The binary the tests run as the service: AUDITSTREAM_SERVICE_BINARY when set (to show a test fails on an
+// older build), else the one built with the tests. `replay`, the expected answer, is always the new one.
+const char* serviceBinary();
+
 // Starts `auditstream run --config CONFIG` with stderr to LOG (appended); the pid, or -1.
 pid_t spawnService(const std::string& configPath, const std::string& logPath);
 

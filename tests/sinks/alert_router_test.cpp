@@ -57,6 +57,42 @@ TEST(AlertRouter, ADurableFailureFailsTheAck) {
   EXPECT_EQ(router->stats().failed.load(), 1U);
 }
 
+TEST(AlertRouter, NotDeliveredOutranksRefusedWhichOutranksDelivered) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  auto pager = std::make_shared<FakeSink>("alertmanager", true);
+  auto router = AlertRouter::create({kafka, pager}, {}).value();
+  AckLog acks;
+  pager->failWith({DeliveryOutcome::kRejected, "400"});
+  router->route(alertOf("r", "high", "u", 0), acks.callback());
+  kafka->failWith({DeliveryOutcome::kFailed, "closed"});
+  router->route(alertOf("r", "high", "u", 1), acks.callback());
+  ASSERT_EQ(acks.outcomes.size(), 2U);
+  EXPECT_EQ(acks.outcomes[0], DeliveryOutcome::kRejected);
+  EXPECT_EQ(acks.outcomes[1], DeliveryOutcome::kFailed);
+  EXPECT_EQ(router->stats().rejected.load(), 1U);
+  EXPECT_EQ(router->stats().failed.load(), 1U);
+}
+
+TEST(AlertRouter, KnowsTheOldestUnacknowledgedAlertAndTheDurableSinksHealth) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  auto pager = std::make_shared<FakeSink>("alertmanager", false);
+  auto router = AlertRouter::create({kafka, pager}, {}).value();
+  EXPECT_EQ(router->oldestUnacknowledged().count(), 0);
+  kafka->cork();
+  AckLog acks;
+  router->route(alertOf("r", "high", "u", 0), acks.callback());
+  EXPECT_GT(router->oldestUnacknowledged().count(), 0);
+  kafka->uncork();
+  EXPECT_EQ(router->oldestUnacknowledged().count(), 0);
+
+  EXPECT_TRUE(router->health().delivering);
+  pager->setHealth({false, false, "best-effort: not counted"});
+  EXPECT_TRUE(router->health().delivering);
+  kafka->setHealth({false, false, "topic gone"});
+  EXPECT_FALSE(router->health().delivering);
+  EXPECT_EQ(router->health().problem, "topic gone");
+}
+
 TEST(AlertRouter, RoutesByRuleAndLevel) {
   auto kafka = std::make_shared<FakeSink>("kafka", true);
   auto pager = std::make_shared<FakeSink>("alertmanager", false);

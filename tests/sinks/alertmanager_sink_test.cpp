@@ -106,7 +106,7 @@ TEST(AlertmanagerSink, ABadRequestIsNotRetried) {
   Acks acks;
   sink->submit(makeAlert("a"), acks.callback());
   ASSERT_TRUE(sink->flush(std::chrono::seconds(10)));
-  EXPECT_EQ(acks.count(DeliveryOutcome::kFailed), 1U);
+  EXPECT_EQ(acks.count(DeliveryOutcome::kRejected), 1U);
   EXPECT_EQ(server->requests().size(), 1U);
 }
 

@@ -49,6 +49,14 @@ class FakeSink final : public AlertSink {
     std::lock_guard lock(mutex_);
     outcome_ = std::move(outcome);
   }
+  void setHealth(SinkHealth health) {
+    std::lock_guard lock(mutex_);
+    health_ = std::move(health);
+  }
+  SinkHealth health() const override {
+    std::lock_guard lock(mutex_);
+    return health_;
+  }
   std::vector<std::shared_ptr<const Alert>> alerts() const {
     std::lock_guard lock(mutex_);
     return alerts_;
@@ -60,6 +68,7 @@ class FakeSink final : public AlertSink {
   mutable std::mutex mutex_;
   bool corked_ = false;
   Delivery outcome_;
+  SinkHealth health_;
   std::vector<AckCallback> held_;
   std::vector<std::shared_ptr<const Alert>> alerts_;
 };

@@ -1,0 +1,46 @@
+#include "consumer/correlation_commit_gate.h"
+
+namespace auditstream {
+
+CorrelationCommitGate::Round CorrelationCommitGate::open(std::size_t alerts) {
+  std::lock_guard lock(mutex_);
+  rounds_.push_back({alerts, false, {}});
+  return first_ + rounds_.size() - 1;
+}
+
+void CorrelationCommitGate::release(Round round, std::vector<std::shared_ptr<MessageEffects>> messages) {
+  std::unique_lock lock(mutex_);
+  Pending& pending = rounds_.at(round - first_);
+  pending.messages = std::move(messages);
+  pending.released = true;
+  settleCompleted(lock);
+}
+
+void CorrelationCommitGate::acknowledge(Round round) {
+  std::unique_lock lock(mutex_);
+  --rounds_.at(round - first_).unacknowledged;
+  settleCompleted(lock);
+}
+
+std::size_t CorrelationCommitGate::openRounds() const {
+  std::lock_guard lock(mutex_);
+  return rounds_.size();
+}
+
+std::vector<std::shared_ptr<MessageEffects>> CorrelationCommitGate::popCompleteLocked() {
+  std::vector<std::shared_ptr<MessageEffects>> complete;
+  while (!rounds_.empty() && rounds_.front().released && rounds_.front().unacknowledged == 0) {
+    for (auto& message : rounds_.front().messages) complete.push_back(std::move(message));
+    rounds_.pop_front();
+    ++first_;
+  }
+  return complete;
+}
+
+void CorrelationCommitGate::settleCompleted(std::unique_lock<std::mutex>& lock) {
+  std::vector<std::shared_ptr<MessageEffects>> complete = popCompleteLocked();
+  lock.unlock();
+  for (const auto& message : complete) message->settle();
+}
+
+}  // namespace auditstream
