@@ -5,12 +5,12 @@ namespace auditstream {
 ClusterResolver::ClusterResolver(ClusterIdentity identity)
     : identity_(std::move(identity)), topicPattern_(identity_.topicPattern) {}
 
-ClusterResolver::Choice ClusterResolver::resolve(const std::string& topic, const std::optional<std::string>& header) {
+ClusterResolver::Choice ClusterResolver::resolve(const std::string& topic, std::optional<std::string_view> header) {
   bool fieldFirst = false;
   for (const ClusterSource source : identity_.order) {
     switch (source) {
       case ClusterSource::kHeader:
-        if (header && !header->empty()) return {*header, fieldFirst};
+        if (header && !header->empty()) return {std::string(*header), fieldFirst};
         break;
       case ClusterSource::kTopic: {
         auto cached = fromTopic_.find(topic);

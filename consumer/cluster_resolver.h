@@ -24,7 +24,7 @@ class ClusterResolver {
     bool eventFieldFirst = false;  // an event's `field` value, when present, replaces `cluster`
   };
   // `header` is the value of the configured header, if the message had one.
-  Choice resolve(const std::string& topic, const std::optional<std::string>& header);
+  Choice resolve(const std::string& topic, std::optional<std::string_view> header);
 
  private:
   ClusterIdentity identity_;

@@ -84,6 +84,10 @@ void DeadLetterProducer::send(std::string_view payload, const DeadLetterSource& 
   }
 }
 
+bool DeadLetterProducer::flush(std::chrono::milliseconds timeout) {
+  return rd_kafka_flush(state_->producer.get(), static_cast<int>(timeout.count())) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 std::uint64_t DeadLetterProducer::delivered() const { return state_->delivered.load(); }
 std::uint64_t DeadLetterProducer::failed() const { return state_->failed.load(); }
 

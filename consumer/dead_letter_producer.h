@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +38,9 @@ class DeadLetterProducer {
 
   void send(std::string_view payload, const DeadLetterSource& source, const Rejection& rejection,
             std::function<void()> done);
+
+  // Waits until every dead letter sent so far has its delivery report, or `timeout` passed.
+  bool flush(std::chrono::milliseconds timeout);
 
   std::uint64_t delivered() const;
   std::uint64_t failed() const;

@@ -14,8 +14,8 @@
 #include "consumer/console_alert_sink.h"
 #include "consumer/process_signals.h"
 #include "consumer/service.h"
-#include "loadtest/demo_traffic.h"
 #include "sinks/kafka_client.h"
+#include "traffic/demo_traffic.h"
 
 namespace auditstream {
 namespace {

@@ -47,7 +47,7 @@ class PartitionOffsets {
 
 class OffsetTracker {
  public:
-  // The service's number for a topic-partition (PartitionSlot::index, dense from 0): no string and no
+  // The service's number for a topic-partition (StreamName::index, dense from 0): no string and no
   // map lookup on the per-message path.
   using Key = std::uint32_t;
 

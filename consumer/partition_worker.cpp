@@ -34,7 +34,7 @@ PartitionWorker::~PartitionWorker() {
   thread_.join();
 }
 
-void PartitionWorker::submit(std::vector<WorkItem> batch) {
+void PartitionWorker::submit(std::vector<InputMessage> batch) {
   pending_ += batch.size();
   inbox_.push(std::move(batch));
 }
@@ -86,11 +86,11 @@ void PartitionWorker::run() {
 }
 
 void PartitionWorker::processBatches() {
-  while (std::optional<std::vector<WorkItem>> batch = inbox_.pop()) {
+  while (std::optional<std::vector<InputMessage>> batch = inbox_.pop()) {
     lastProgress_ = steadyNanos();
     std::vector<MessageOutcome> outcomes;
     outcomes.reserve(batch->size());
-    for (const WorkItem& item : *batch) outcomes.push_back(process(item));
+    for (const InputMessage& message : *batch) outcomes.push_back(process(message));
     {
       std::lock_guard lock(countersMutex_);
       counters_ = processor_->counters();
@@ -104,39 +104,21 @@ void PartitionWorker::processBatches() {
   }
 }
 
-MessageOutcome PartitionWorker::process(const WorkItem& item) {
-  const rd_kafka_message_t& message = *item.message;
-  const PartitionSlot& slot = *item.slot;
+MessageOutcome PartitionWorker::process(const InputMessage& message) {
+  const StreamName& stream = *message.stream;
   MessageOutcome outcome;
-  outcome.slot = slot.index;
+  outcome.slot = stream.index;
   outcome.offset = message.offset;
   if (context_.stage != PipelineStage::kDetect) {
     ++stageCounters_.messages;
-    if (context_.stage == PipelineStage::kParse && message.payload != nullptr) {
-      stageCounters_.events +=
-          processor_->parseOnly(std::string_view(static_cast<const char*>(message.payload), message.len));
-    }
+    if (context_.stage == PipelineStage::kParse) stageCounters_.events += processor_->parseOnly(message.payload);
     return outcome;
   }
-  std::optional<std::string> header;
-  rd_kafka_headers_t* headers = nullptr;
-  const void* value = nullptr;
-  std::size_t size = 0;
-  if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-      rd_kafka_header_get_last(headers, context_.identity.header.c_str(), &value, &size) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR &&
-      value != nullptr) {
-    header = std::string(static_cast<const char*>(value), size);
-  }
-  const ClusterResolver::Choice cluster = resolver_.resolve(slot.topic, header);
-  rd_kafka_timestamp_type_t type{};
-  const std::int64_t timestampMs = rd_kafka_message_timestamp(&message, &type);
-  MessageContext context{cluster.cluster,
-                         timestampMs > 0 ? std::optional<EventTime>(EventTime{timestampMs * 1'000'000}) : std::nullopt,
-                         AlertProvenance{slot.topic, slot.partition, message.offset}, slot.index};
+  const ClusterResolver::Choice cluster = resolver_.resolve(stream.topic, message.clusterHint);
+  MessageContext context{cluster.cluster, message.time, AlertProvenance{stream.topic, stream.partition, message.offset},
+                         stream.index};
   if (cluster.eventFieldFirst && context_.clusterField) context.clusterField = &*context_.clusterField;
-  const std::string_view payload(static_cast<const char*>(message.payload), message.len);
-  const std::vector<Rejection> rejections = processor_->process(payload, context, outcome.alerts);
+  const std::vector<Rejection> rejections = processor_->process(message.payload, context, outcome.alerts);
   for (const Rejection& rejection : rejections) {
     std::uint64_t leftOut = 0;
     if (rejectionLog_.allow(leftOut)) {
@@ -144,16 +126,16 @@ MessageOutcome PartitionWorker::process(const WorkItem& item) {
         std::fprintf(stderr, "auditstream: %llu more rejections not logged (auditstream_rejected_total counts all)\n",
                      static_cast<unsigned long long>(leftOut));
       }
-      std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", slot.topic.c_str(), slot.partition,
+      std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", stream.topic.c_str(), stream.partition,
                    static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
                    rejection.message.c_str());
     }
     if (context_.deadLetters == nullptr) continue;
     if (!outcome.effects)
-      outcome.effects = std::make_shared<MessageEffects>(slot.index, message.offset, *context_.done);
+      outcome.effects = std::make_shared<MessageEffects>(stream.index, message.offset, *context_.done);
     outcome.effects->hold();
-    context_.deadLetters->send(payload, {slot.topic, slot.partition, message.offset, cluster.cluster}, rejection,
-                               [effects = outcome.effects] { effects->settle(); });
+    context_.deadLetters->send(message.payload, {stream.topic, stream.partition, message.offset, cluster.cluster},
+                               rejection, [effects = outcome.effects] { effects->settle(); });
   }
   outcome.latestEventTime = processor_->latestEventTime();
   outcome.signals = processor_->takeSignals();

@@ -1,12 +1,12 @@
-// PartitionWorker: one of the service's N worker threads. Every assigned partition belongs to exactly one
-// worker (ARCHITECTURE.md, Threads), so a partition's messages are parsed and matched in offset order,
-// and parsing — the dominant cost — runs in parallel across partitions. The consumer thread submits
+// PartitionWorker: one of the pipeline's N worker threads. Every stream (a Kafka partition) belongs to
+// exactly one worker (ARCHITECTURE.md, Threads), so a stream's messages are parsed and matched in offset
+// order, and parsing — the dominant cost — runs in parallel across streams. The polling thread submits
 // batches; the worker decodes, matches and builds alerts with its own EventProcessor, sends rejected
 // messages to the dead-letter topic itself, and hands each message's outcome (alerts, signals, latest
 // event time) back through the OutcomeQueue, in submission order. Routing and offsets stay on the
-// consumer thread, which hands the signals on to the CorrelationThread.
+// polling thread, which hands the signals on to the CorrelationThread.
 //
-// submit(), idle(), replaceProcessor() and counters() are called by the consumer thread; the worker
+// submit(), idle(), replaceProcessor() and counters() are called by the polling thread; the worker
 // thread only touches its processor, its resolver and the queues.
 #pragma once
 
@@ -25,17 +25,11 @@
 #include "consumer/dead_letter_producer.h"
 #include "consumer/log_budget.h"
 #include "consumer/message_effects.h"
-#include "consumer/partition_slots.h"
 #include "consumer/pipeline_stage.h"
+#include "consumer/source.h"
 #include "engine/event_processor.h"
-#include "sinks/kafka_handles.h"
 
 namespace auditstream {
-
-struct WorkItem {
-  const PartitionSlot* slot = nullptr;
-  KafkaMessagePtr message;
-};
 
 struct MessageOutcome {
   std::uint32_t slot = 0;
@@ -76,7 +70,7 @@ class PartitionWorker {
   PartitionWorker(const PartitionWorker&) = delete;
   PartitionWorker& operator=(const PartitionWorker&) = delete;
 
-  void submit(std::vector<WorkItem> batch);
+  void submit(std::vector<InputMessage> batch);
   // Nothing submitted is still being processed.
   bool idle() const { return pending_.load() == 0; }
   // Only while idle (after a reload's new rules compiled).
@@ -89,13 +83,13 @@ class PartitionWorker {
  private:
   void run();
   void processBatches();
-  MessageOutcome process(const WorkItem& item);
+  MessageOutcome process(const InputMessage& message);
 
   std::unique_ptr<EventProcessor> processor_;
   const WorkerContext& context_;
   ClusterResolver resolver_;
   LogBudget rejectionLog_;  // 10 lines a second per worker; the rest are counted
-  BlockingQueue<std::vector<WorkItem>> inbox_;
+  BlockingQueue<std::vector<InputMessage>> inbox_;
   std::atomic<std::size_t> pending_{0};  // messages submitted and not yet handed back
   std::atomic<bool> alive_{true};
   std::atomic<std::int64_t> lastProgress_{0};  // steady clock, ns: the last batch started or finished

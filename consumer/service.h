@@ -1,15 +1,10 @@
-// `auditstream run --config FILE`: the service (ARCHITECTURE.md, Data flow and Threads). One consumer
-// group member per process (eager range assignment by default: cooperative-sticky is unreliable in
-// librdkafka 2.0.2). The consumer thread polls batches and hands each partition's messages to the one
-// PartitionWorker that owns it; workers decode, match and build alerts in parallel; the consumer thread
-// then routes alerts (AlertRouter → sinks), feeds signals to the correlation engine in event time, and
-// commits from the OffsetTracker only the offsets whose effects are done: alerts acknowledged by the
-// durable sinks, dead letters written, signals applied. Back-pressure pauses every partition while too
-// many messages wait for acknowledgements — never a drop. Rejected messages are counted, logged and (with
-// dead_letter_topic) produced there with reason headers. A revoke drains the workers and commits within a
-// bound; SIGTERM/SIGINT drain, close the windows, flush the sinks and commit; SIGHUP reloads the rules (a
-// bad reload keeps the old rules and says why). Metrics, /healthz and /readyz on metrics.address; a
-// one-line progress summary on stderr.
+// `auditstream run --config FILE`: the service — the wiring of one Pipeline (consumer/pipeline.h) over a
+// KafkaSource (one consumer group member per process; eager range assignment by default: cooperative-
+// sticky is unreliable in librdkafka 2.0.2) with the configured sinks and dead-letter topic. Before it
+// consumes anything it checks that the alerts and dead-letter topics exist (or creates them). SIGTERM/
+// SIGINT stop the pipeline (drain, flush, commit); SIGHUP reloads the rules (a bad reload keeps the old
+// rules and says why). Metrics, /healthz (the pipeline's threads alive) and /readyz (assigned, caught up,
+// alerts being delivered) on metrics.address; a one-line progress summary on stderr.
 #pragma once
 
 #include <chrono>

@@ -12,7 +12,7 @@
 #include "config/sigma_rule_loader.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
-#include "loadtest/synthetic_events.h"
+#include "traffic/synthetic_events.h"
 
 namespace {
 

@@ -20,9 +20,9 @@
 #include <thread>
 
 #include "engine/event_time.h"
-#include "loadtest/traffic_schedule.h"
 #include "sinks/kafka_admin.h"
 #include "sinks/kafka_client.h"
+#include "traffic/traffic_schedule.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "loadtest/synthetic_events.h"
+#include "traffic/synthetic_events.h"
 
 int main(int argc, char** argv) {
   std::size_t count = 0;

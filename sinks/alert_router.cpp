@@ -52,7 +52,7 @@ Result<std::unique_ptr<AlertRouter>> AlertRouter::create(std::vector<std::shared
 }
 
 void AlertRouter::route(Alert alert, AckCallback ack) {
-  ++stats_.routed;
+  ++shared_->stats.routed;
   const std::int64_t time = alert.lastEventTime.nanosSinceEpoch;
   std::string throttleKey = alert.rule->id + '\x1f' + alert.cluster;
   for (const auto& [field, value] : alert.groupBy) (throttleKey += '\x1f') += value;
@@ -75,7 +75,7 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
       Throttle& throttle = route.throttles[throttleKey];
       if (time < throttle.openUntil) {
         ++throttle.folded;
-        ++stats_.throttled;
+        ++shared_->stats.throttled;
         continue;
       }
       if (throttle.folded > 0) {
@@ -87,7 +87,7 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
     }
     deliveries.emplace_back(route.sink.get(), std::move(forSink));
   }
-  if (!matched) ++stats_.unrouted;
+  if (!matched) ++shared_->stats.unrouted;
   if (++sincePrune_ >= kPruneEvery) {  // bounded state: forget windows that have closed
     sincePrune_ = 0;
     for (CompiledRoute& route : routes_) {
@@ -99,22 +99,22 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
   fanout->remaining = durable + 1;  // +1 until every submit below has been made
   std::uint64_t sequence = 0;
   if (durable > 0) {
-    std::lock_guard lock(unacknowledgedMutex_);
-    sequence = ++sequence_;
-    unacknowledged_.emplace(sequence, std::chrono::steady_clock::now());
+    std::lock_guard lock(shared_->mutex);
+    sequence = ++shared_->sequence;
+    shared_->unacknowledged.emplace(sequence, std::chrono::steady_clock::now());
   }
-  const auto settle = [this, sequence](const std::shared_ptr<Fanout>& state) {
+  const auto settle = [shared = shared_, sequence](const std::shared_ptr<Fanout>& state) {
     if (--state->remaining != 0) return;
     if (sequence != 0) {
-      std::lock_guard lock(unacknowledgedMutex_);
-      unacknowledged_.erase(sequence);
+      std::lock_guard lock(shared->mutex);
+      shared->unacknowledged.erase(sequence);
     }
-    if (state->outcome == DeliveryOutcome::kFailed) ++stats_.failed;
-    if (state->outcome == DeliveryOutcome::kRejected) ++stats_.rejected;
+    if (state->outcome == DeliveryOutcome::kFailed) ++shared->stats.failed;
+    if (state->outcome == DeliveryOutcome::kRejected) ++shared->stats.rejected;
     state->ack(Delivery{state->outcome, state->detail});
   };
   for (auto& [sink, forSink] : deliveries) {
-    ++stats_.submitted;
+    ++shared_->stats.submitted;
     if (!sink->durable()) {
       sink->submit(std::move(forSink), [](const Delivery&) {});
       continue;
@@ -149,9 +149,9 @@ SinkHealth AlertRouter::health() const {
 }
 
 std::chrono::steady_clock::duration AlertRouter::oldestUnacknowledged() const {
-  std::lock_guard lock(unacknowledgedMutex_);
-  if (unacknowledged_.empty()) return {};
-  return std::chrono::steady_clock::now() - unacknowledged_.begin()->second;
+  std::lock_guard lock(shared_->mutex);
+  if (shared_->unacknowledged.empty()) return {};
+  return std::chrono::steady_clock::now() - shared_->unacknowledged.begin()->second;
 }
 
 bool AlertRouter::flush(std::chrono::milliseconds timeout) {

@@ -50,7 +50,7 @@ class AlertRouter {
   void route(Alert alert, AckCallback ack);
   // Flushes every sink; true when all acked within `timeout`.
   bool flush(std::chrono::milliseconds timeout);
-  const AlertRouterStats& stats() const { return stats_; }
+  const AlertRouterStats& stats() const { return shared_->stats; }
   // The durable sinks' health, combined: delivering only when all are, saturated when any is; the
   // problems joined with "; ".
   SinkHealth health() const;
@@ -71,13 +71,17 @@ class AlertRouter {
   AlertRouter() = default;
 
   std::vector<std::shared_ptr<AlertSink>> sinks_;
+  // What the acks touch, shared with them: a sink may still acknowledge while it is being destroyed.
+  struct Shared {
+    AlertRouterStats stats;
+    // Alerts waiting for durable acknowledgements, by route() sequence: the first is the oldest.
+    std::mutex mutex;
+    std::map<std::uint64_t, std::chrono::steady_clock::time_point> unacknowledged;
+    std::uint64_t sequence = 0;
+  };
   std::vector<CompiledRoute> routes_;
-  AlertRouterStats stats_;
   std::uint64_t sincePrune_ = 0;
-  // Alerts waiting for durable acknowledgements, by route() sequence: the first is the oldest.
-  mutable std::mutex unacknowledgedMutex_;
-  std::map<std::uint64_t, std::chrono::steady_clock::time_point> unacknowledged_;
-  std::uint64_t sequence_ = 0;
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
 };
 
 // 0 (informational) to 4 (critical); -1 for an unknown level.

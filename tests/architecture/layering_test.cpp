@@ -1,5 +1,7 @@
 // engine/ knows nothing of Kafka, HTTP, metrics or YAML (ARCHITECTURE.md, dependency direction); nor does
-// common/, which the engine links. These tests fail with file:line when that rule is broken, and the
+// common/, which the engine links. sinks/ does not reach up into consumer/ (the pipeline uses the sinks,
+// not the other way round), and the service (consumer/) does not link the load-test tools (loadtest/;
+// the demo's traffic is traffic/). These tests fail with file:line when a rule is broken, and the
 // planted-violation tests prove the scanner would notice.
 #include <filesystem>
 #include <fstream>
@@ -40,6 +42,20 @@ TEST(Layering, EngineAndCommonLinkNoIoLibraries) {
   const auto common = findForbiddenLinks(kSourceDir / "common", kIoTargets);
   found.insert(found.end(), common.begin(), common.end());
   EXPECT_TRUE(found.empty()) << describe(found);
+}
+
+TEST(Layering, SinksDoNotReachIntoTheConsumer) {
+  EXPECT_TRUE(findForbiddenIncludes(kSourceDir / "sinks", {"consumer/"}).empty())
+      << describe(findForbiddenIncludes(kSourceDir / "sinks", {"consumer/"}));
+  EXPECT_TRUE(findForbiddenLinks(kSourceDir / "sinks", {"auditstream_consumer"}).empty())
+      << describe(findForbiddenLinks(kSourceDir / "sinks", {"auditstream_consumer"}));
+}
+
+TEST(Layering, TheServiceDoesNotLinkTheLoadTest) {
+  EXPECT_TRUE(findForbiddenIncludes(kSourceDir / "consumer", {"loadtest/"}).empty())
+      << describe(findForbiddenIncludes(kSourceDir / "consumer", {"loadtest/"}));
+  EXPECT_TRUE(findForbiddenLinks(kSourceDir / "consumer", {"auditstream_loadtest"}).empty())
+      << describe(findForbiddenLinks(kSourceDir / "consumer", {"auditstream_loadtest"}));
 }
 
 class PlantedViolation : public ::testing::Test {

@@ -154,7 +154,9 @@ TEST(ServiceDelivery, AnAlertsTopicDeletedMidRunPausesAndCommitsNothingPastAnUna
   const bool allCommitted =
       testing::waitUntil([&] { return committedOffset(setup.bootstrap, setup.group, setup.topic) == total; },
                          std::chrono::seconds(90), std::chrono::milliseconds(500));
-  const std::string readyzAfter = httpGet(setup.port, "/readyz");
+  std::string readyzAfter;
+  testing::waitUntil([&] { return (readyzAfter = httpGet(setup.port, "/readyz")).rfind("200", 0) == 0; },
+                     std::chrono::seconds(30), std::chrono::milliseconds(500));
   kill(pid, SIGTERM);
   const std::optional<int> status = exitWithin(pid, std::chrono::seconds(30));
   const std::string log = fileText(setup.log());

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "loadtest/background_traffic.h"
+#include "traffic/background_traffic.h"
 
 namespace auditstream {
 

@@ -1,4 +1,4 @@
-#include "loadtest/traffic_schedule.h"
+#include "traffic/traffic_schedule.h"
 
 #include <algorithm>
 

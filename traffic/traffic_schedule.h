@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "loadtest/attack_scenarios.h"
-#include "loadtest/background_traffic.h"
+#include "traffic/attack_scenarios.h"
+#include "traffic/background_traffic.h"
 
 namespace auditstream {
 

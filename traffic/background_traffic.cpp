@@ -1,9 +1,9 @@
-#include "loadtest/background_traffic.h"
+#include "traffic/background_traffic.h"
 
 #include <array>
 #include <string_view>
 
-#include "loadtest/audit_event_builder.h"
+#include "traffic/audit_event_builder.h"
 
 namespace auditstream {
 namespace {

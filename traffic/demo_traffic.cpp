@@ -1,8 +1,8 @@
-#include "loadtest/demo_traffic.h"
+#include "traffic/demo_traffic.h"
 
 #include <cmath>
 
-#include "loadtest/audit_event_builder.h"
+#include "traffic/audit_event_builder.h"
 
 namespace auditstream {
 namespace {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "loadtest/split_mix.h"
+#include "traffic/split_mix.h"
 
 namespace auditstream {
 

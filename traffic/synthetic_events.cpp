@@ -1,9 +1,9 @@
-#include "loadtest/synthetic_events.h"
+#include "traffic/synthetic_events.h"
 
 #include <array>
 #include <string_view>
 
-#include "loadtest/split_mix.h"
+#include "traffic/split_mix.h"
 
 namespace auditstream {
 namespace {

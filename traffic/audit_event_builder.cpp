@@ -1,4 +1,4 @@
-#include "loadtest/audit_event_builder.h"
+#include "traffic/audit_event_builder.h"
 
 #include <ctime>
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "loadtest/split_mix.h"
+#include "traffic/split_mix.h"
 
 namespace auditstream {
 

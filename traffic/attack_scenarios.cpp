@@ -1,9 +1,9 @@
-#include "loadtest/attack_scenarios.h"
+#include "traffic/attack_scenarios.h"
 
 #include <array>
 
 #include "common/json_writer.h"
-#include "loadtest/audit_event_builder.h"
+#include "traffic/audit_event_builder.h"
 
 namespace auditstream {
 namespace {

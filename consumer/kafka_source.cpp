@@ -1,0 +1,149 @@
+#include "consumer/kafka_source.h"
+
+#include <cstdio>
+
+#include "consumer/group_consumer.h"
+
+namespace auditstream {
+namespace {
+
+void destroyMessage(void* message) { rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(message)); }
+
+}  // namespace
+
+Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig& config) {
+  auto source = std::unique_ptr<KafkaSource>(new KafkaSource(config.readyMaxLag, config.cluster.header));
+  ASSIGN_OR_RETURN(source->consumer_, subscribeGroupConsumer(config, {source.get(), &KafkaSource::onRebalance,
+                                                                      &KafkaSource::onStatistics}));
+  source->queue_.reset(rd_kafka_queue_get_consumer(source->consumer_.get()));
+  return source;
+}
+
+KafkaSource::~KafkaSource() { close(); }
+
+void KafkaSource::poll(std::vector<InputMessage>& out, std::size_t max, std::chrono::milliseconds timeout) {
+  std::vector<rd_kafka_message_t*> raw(max);
+  const ssize_t count =
+      rd_kafka_consume_batch_queue(queue_.get(), static_cast<int>(timeout.count()), raw.data(), raw.size());
+  for (ssize_t i = 0; i < count; ++i) {
+    rd_kafka_message_t* message = raw[static_cast<std::size_t>(i)];
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        std::fprintf(stderr, "auditstream: consume: %s\n", rd_kafka_message_errstr(message));
+      }
+      rd_kafka_message_destroy(message);
+      continue;
+    }
+    InputMessage& input = out.emplace_back();
+    input.stream = &streamOf(*message);
+    input.offset = message->offset;
+    input.payload = {static_cast<const char*>(message->payload), message->len};
+    rd_kafka_timestamp_type_t type{};
+    if (const std::int64_t ms = rd_kafka_message_timestamp(message, &type); ms > 0)
+      input.time = EventTime{ms * 1'000'000};
+    rd_kafka_headers_t* headers = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(headers, clusterHeader_.c_str(), &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        value != nullptr) {
+      input.clusterHint = std::string_view(static_cast<const char*>(value), size);
+    }
+    input.owner = MessageOwner(message, &destroyMessage);
+  }
+}
+
+const StreamName& KafkaSource::streamOf(const rd_kafka_message_t& message) {
+  if (last_ != nullptr && lastTopic_ == message.rkt && last_->partition == message.partition) return *last_;
+  const PartitionKey key{rd_kafka_topic_name(message.rkt), message.partition};
+  auto found = index_.find(key);
+  if (found == index_.end()) {
+    const auto index = static_cast<std::uint32_t>(streams_.size());
+    streams_.push_back({key.first, key.second, index});
+    found = index_.emplace(key, index).first;
+  }
+  lastTopic_ = message.rkt;
+  last_ = &streams_[found->second];
+  return *last_;
+}
+
+void KafkaSource::wake() {
+  if (queue_) rd_kafka_queue_yield(queue_.get());
+}
+
+Status KafkaSource::commit(std::span<const StreamPosition> positions, bool synchronous) {
+  if (positions.empty() || closed_) return Status::ok();
+  KafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
+  for (const StreamPosition& position : positions) {
+    const StreamName& stream = streams_.at(position.stream);
+    rd_kafka_topic_partition_list_add(offsets.get(), stream.topic.c_str(), stream.partition)->offset = position.next;
+  }
+  const rd_kafka_resp_err_t error = rd_kafka_commit(consumer_.get(), offsets.get(), synchronous ? 0 : 1);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    return unavailable(std::string("commit: ") + rd_kafka_err2str(error));
+  }
+  return Status::ok();
+}
+
+bool KafkaSource::pause(bool paused) { return pauseAssignment(consumer_.get(), paused); }
+
+SourceStatus KafkaSource::status() const {
+  SourceStatus status;
+  status.assignedStreams = assigned_.size();
+  for (const auto& [key, behind] : lag_) status.lag += behind;
+  const Readiness readiness = decideReadiness(assigned_, lag_, readyMaxLag_);
+  status.ready = readiness.ready;
+  status.notReadyBecause = readiness.why;
+  return status;
+}
+
+void KafkaSource::close() {
+  if (closed_ || !consumer_) return;
+  closed_ = true;
+  rd_kafka_consumer_close(consumer_.get());
+}
+
+std::vector<const StreamName*> KafkaSource::namesOf(const rd_kafka_topic_partition_list_t& partitions) {
+  std::vector<const StreamName*> names;
+  for (int i = 0; i < partitions.cnt; ++i) {
+    const PartitionKey key{partitions.elems[i].topic, partitions.elems[i].partition};
+    auto found = index_.find(key);
+    if (found == index_.end()) {
+      const auto index = static_cast<std::uint32_t>(streams_.size());
+      streams_.push_back({key.first, key.second, index});
+      found = index_.emplace(key, index).first;
+    }
+    names.push_back(&streams_[found->second]);
+  }
+  return names;
+}
+
+void KafkaSource::onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event,
+                              rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* source = static_cast<KafkaSource*>(opaque);
+  source->last_ = nullptr;  // topic handles may go with the partitions
+  source->lastTopic_ = nullptr;
+  const std::vector<const StreamName*> names = source->namesOf(*partitions);
+  if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    source->assigned_.clear();
+    for (const StreamName* name : names) source->assigned_.emplace_back(name->topic, name->partition);
+    rd_kafka_assign(consumer, partitions);
+    if (source->listener_ != nullptr) source->listener_->assigned(names);
+    return;
+  }
+  if (source->listener_ != nullptr) source->listener_->revoking(names);
+  for (const StreamName* name : names) source->lag_.erase({name->topic, name->partition});
+  source->assigned_.clear();
+  rd_kafka_assign(consumer, nullptr);
+}
+
+// librdkafka statistics (JSON, on the polling thread): how far behind each assigned partition is.
+int KafkaSource::onStatistics(rd_kafka_t* /*client*/, char* json, std::size_t length, void* opaque) {
+  auto* source = static_cast<KafkaSource*>(opaque);
+  for (const PartitionLag& lag : consumerLagFromStatistics({json, length})) {
+    source->lag_[{lag.topic, lag.partition}] = lag.lag;
+  }
+  return 0;  // librdkafka frees the JSON
+}
+
+}  // namespace auditstream

@@ -1,0 +1,64 @@
+// KafkaSource: the consumer-group Source (librdkafka's C API on the hot path). Subscribes with the
+// service's properties (group_consumer.h: offsets stored and committed by the pipeline only, eager range
+// assignment unless configured), polls batches from the consumer queue, and hands the messages over
+// without copying: each InputMessage owns its rd_kafka_message_t. A topic-partition is numbered on first
+// sight (StreamName::index never changes, so the per-message path carries no topic string; messages come
+// in runs from one partition, so the last partition found answers most lookups). Rebalances are reported
+// to the listener before librdkafka's assignment changes; librdkafka's statistics give each partition's
+// lag, from which status() decides readiness.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "common/result.h"
+#include "config/service_config.h"
+#include "consumer/consumer_lag.h"
+#include "consumer/source.h"
+#include "sinks/kafka_handles.h"
+
+namespace auditstream {
+
+class KafkaSource final : public Source {
+ public:
+  // Errors: a bad property, a refused subscription.
+  static Result<std::unique_ptr<KafkaSource>> subscribe(const ServiceConfig& config);
+  ~KafkaSource() override;
+
+  void setListener(SourceListener* listener) override { listener_ = listener; }
+  void poll(std::vector<InputMessage>& out, std::size_t max, std::chrono::milliseconds timeout) override;
+  void wake() override;
+  bool exhausted() const override { return false; }
+  Status commit(std::span<const StreamPosition> positions, bool synchronous) override;
+  bool pause(bool paused) override;
+  SourceStatus status() const override;
+  void close() override;
+
+  // Each assigned partition's lag as librdkafka's statistics last reported it (for the lag gauges).
+  const std::map<PartitionKey, std::int64_t>& lagByPartition() const { return lag_; }
+
+ private:
+  KafkaSource(std::int64_t readyMaxLag, std::string clusterHeader)
+      : readyMaxLag_(readyMaxLag), clusterHeader_(std::move(clusterHeader)) {}
+  const StreamName& streamOf(const rd_kafka_message_t& message);
+  std::vector<const StreamName*> namesOf(const rd_kafka_topic_partition_list_t& partitions);
+  static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
+                          void* opaque);
+  static int onStatistics(rd_kafka_t* client, char* json, std::size_t length, void* opaque);
+
+  std::int64_t readyMaxLag_;
+  std::string clusterHeader_;  // its value is a message's cluster hint
+  SourceListener* listener_ = nullptr;
+  std::deque<StreamName> streams_;  // never moves: messages point at their stream
+  std::map<PartitionKey, std::uint32_t> index_;
+  const rd_kafka_topic_t* lastTopic_ = nullptr;
+  const StreamName* last_ = nullptr;
+  std::vector<PartitionKey> assigned_;
+  std::map<PartitionKey, std::int64_t> lag_;
+  bool closed_ = false;
+  KafkaClientPtr consumer_;  // destroyed before what its callbacks use
+  KafkaQueuePtr queue_;
+};
+
+}  // namespace auditstream

@@ -1,0 +1,300 @@
+#include "consumer/pipeline.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+namespace auditstream {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr std::size_t kPollBatch = 1000;
+constexpr auto kAdvanceEvery = std::chrono::milliseconds(200);
+constexpr auto kCommitEvery = std::chrono::seconds(1);
+constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
+constexpr auto kStopDrainBound = std::chrono::seconds(10);
+
+double secondsSince(EventTime time) {
+  const auto now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return static_cast<double>(now - time.nanosSinceEpoch) / 1e9;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* deadLetters,
+                   std::vector<std::unique_ptr<EventProcessor>> processors,
+                   std::shared_ptr<const CorrelationSet> correlations, PipelineOptions options, const Clock& clock)
+    : source_(source),
+      router_(router),
+      options_(std::move(options)),
+      clock_(clock),
+      correlations_(std::move(correlations)),
+      lastAdvance_(SteadyClock::now()),
+      lastCommit_(lastAdvance_),
+      outcomes_([this] { source_.wake(); }) {
+  options_.correlation.clock = &clock_;
+  correlator_ = makeCorrelator();
+  workerContext_.identity = options_.identity;
+  workerContext_.clusterField = parseFieldPath(options_.identity.field);
+  workerContext_.deadLetters = deadLetters;
+  workerContext_.done = &done_;
+  workerContext_.outcomes = &outcomes_;
+  workerContext_.stage = options_.stage;
+  workerContext_.clock = &clock_;
+  for (auto& processor : processors) {
+    workers_.push_back(std::make_unique<PartitionWorker>(std::move(processor), workerContext_));
+  }
+  source_.setListener(this);
+}
+
+Pipeline::~Pipeline() { source_.setListener(nullptr); }
+
+template <typename... Args>
+void Pipeline::log(const char* format, Args... args) const {
+  const std::string line = options_.name + ": " + format + "\n";
+  std::fprintf(stderr, line.c_str(), args...);  // NOLINT(cppcoreguidelines-pro-type-vararg): printf family
+}
+
+std::unique_ptr<CorrelationThread> Pipeline::makeCorrelator() const {
+  return std::make_unique<CorrelationThread>(std::make_unique<CorrelationEngine>(correlations_, options_.correlation));
+}
+
+void Pipeline::step() {
+  pollOnce();
+  collectOutcomes();
+  const auto now = SteadyClock::now();
+  if (now - lastAdvance_ > kAdvanceEvery) {
+    lastAdvance_ = now;
+    routeCorrelationAlerts(correlator_->takeFired());
+  }
+  applyBackPressure();
+  if (now - lastCommit_ > kCommitEvery) {
+    lastCommit_ = now;
+    commit(false);
+  }
+}
+
+bool Pipeline::workersBusy() const {
+  return std::any_of(workers_.begin(), workers_.end(), [](const auto& worker) { return !worker->idle(); });
+}
+
+void Pipeline::pollOnce() {
+  // Short waits while workers are busy: their outcomes also wake the source (OutcomeQueue).
+  const auto timeout = std::chrono::milliseconds(workersBusy() ? 5 : 100);
+  polled_.clear();
+  source_.poll(polled_, kPollBatch, timeout);
+  if (polled_.empty()) return;
+  std::vector<std::vector<InputMessage>> batches(workers_.size());
+  for (InputMessage& message : polled_) {
+    const std::uint32_t stream = message.stream->index;
+    tracker_.started(stream, message.offset);
+    batches[stream % workers_.size()].push_back(std::move(message));
+  }
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (!batches[i].empty()) workers_[i]->submit(std::move(batches[i]));
+  }
+}
+
+void Pipeline::collectOutcomes() {
+  for (MessageOutcome& outcome : outcomes_.take()) apply(outcome);
+  markDone();
+}
+
+void Pipeline::markDone() {
+  for (const auto& [stream, offset] : done_.take()) tracker_.done(stream, offset);
+}
+
+// A message's outcome, in its stream's order: route its alerts, hand its signals to the engine, and
+// mark it done once every effect has settled.
+void Pipeline::apply(MessageOutcome& outcome) {
+  if (outcome.latestEventTime) correlator_->observe(outcome.slot, *outcome.latestEventTime);
+  const bool effectsPending = outcome.effects || !outcome.alerts.empty() || !outcome.signals.empty();
+  tracker_.applied(outcome.slot, outcome.offset, effectsPending);
+  if (!effectsPending) return;
+  std::shared_ptr<MessageEffects> effects = outcome.effects
+                                                ? std::move(outcome.effects)
+                                                : std::make_shared<MessageEffects>(outcome.slot, outcome.offset, done_);
+  for (Alert& alert : outcome.alerts) route(std::move(alert), effects);
+  if (outcome.signals.empty()) {
+    effects->settle();
+    return;
+  }
+  // Not done until every correlation window its signals joined has closed (the watermark passed the
+  // signal's time plus the window, capped by correlation.max_commit_hold) and what they fired was
+  // acknowledged: until then a crash or a rebalance makes the next owner read it again.
+  std::int64_t doneAt = 0;
+  for (Signal& signal : outcome.signals) {
+    doneAt = std::max(doneAt, signal.time.nanosSinceEpoch + commitHoldFor(signal));
+    correlator_->add(std::move(signal));
+  }
+  awaitingSignals_.push_back({doneAt, std::move(effects)});
+}
+
+// first_seen keeps no window (its history is a set of known values: after a restart a value may look
+// new once more, a repeat alert rather than a missed one); the others hold for their timespan.
+std::int64_t Pipeline::commitHoldFor(const Signal& signal) const {
+  const CorrelationSpec& spec = correlations_->at(signal.correlation).spec;
+  if (spec.type == CorrelationType::kFirstSeen) return 0;
+  return std::min(spec.timespanNanos, options_.maxCommitHold.count());
+}
+
+// `acknowledged` runs once the durable sinks have the alert (or refused it for good). An alert they did
+// not deliver (kFailed: a sink stopped first) never acknowledges: its messages stay uncommitted and are
+// consumed again. Durable sinks re-send everything else themselves, without limit.
+void Pipeline::route(Alert alert, std::function<void()> acknowledged) {
+  ++alertsByRule_[{alert.rule->id, alert.rule->level}];
+  ++alertsByLevel_[alert.rule->level];
+  const EventTime eventTime = alert.lastEventTime;
+  router_.route(std::move(alert), [acknowledged = std::move(acknowledged), eventTime,
+                                   latency = &options_.deliveredLatency](const Delivery& delivery) {
+    if (delivery.outcome == DeliveryOutcome::kFailed) return;
+    if (delivery.outcome == DeliveryOutcome::kDelivered && *latency) (*latency)(secondsSince(eventTime));
+    acknowledged();
+  });
+}
+
+void Pipeline::route(Alert alert, const std::shared_ptr<MessageEffects>& effects) {
+  effects->hold();
+  route(std::move(alert), [effects] { effects->settle(); });
+}
+
+// Messages whose signals the engine has applied and whose windows have closed are done with it once
+// every correlation alert that fired so far is acknowledged (CorrelationCommitGate).
+void Pipeline::routeCorrelationAlerts(CorrelationThread::Fired fired) {
+  const CorrelationCommitGate::Round round = correlationGate_.open(fired.alerts.size());
+  for (Alert& alert : fired.alerts) {
+    route(std::move(alert), [gate = &correlationGate_, round] { gate->acknowledge(round); });
+  }
+  const std::int64_t applied = fired.appliedThrough;
+  std::vector<std::shared_ptr<MessageEffects>> released;
+  std::erase_if(awaitingSignals_, [&](AwaitingSignals& waiting) {
+    if (waiting.doneAt > applied) return false;
+    released.push_back(std::move(waiting.effects));
+    return true;
+  });
+  correlationGate_.release(round, std::move(released));
+}
+
+// Sinks slower than the input, or a durable sink that cannot deliver (re-sending to a missing topic, a
+// replica down) or whose queue is full: pause the source, resume once it delivers and fewer than half the
+// limit wait — never drop. (Messages waiting only for the watermark do not count: pausing for them would
+// stop the events that move the watermark.)
+void Pipeline::applyBackPressure() {
+  markDone();
+  const std::size_t inFlight = tracker_.inFlight();
+  const std::size_t waiting = inFlight - std::min(inFlight, awaitingSignals_.size());
+  const SinkHealth sinks = router_.health();
+  const bool blocked = !sinks.delivering || sinks.saturated;
+  const bool pause = !paused_ && (waiting > options_.queueMessages || blocked);
+  const bool resume = paused_ && !blocked && waiting < options_.queueMessages / 2;
+  if (!pause && !resume) return;
+  if (!source_.pause(pause)) return;
+  if (pause) ++pauses_;
+  paused_ = pause;
+  if (blocked) {
+    log("pausing consumption: %s", sinks.problem.c_str());
+  } else {
+    log("%s consumption: %zu messages wait for their alerts' acknowledgements", pause ? "pausing" : "resuming",
+        waiting);
+  }
+}
+
+void Pipeline::commit(bool synchronous) {
+  markDone();
+  std::vector<StreamPosition> positions;
+  for (const auto& [stream, offset] : tracker_.committable()) positions.push_back({stream, offset});
+  if (positions.empty()) return;
+  if (const Status status = source_.commit(positions, synchronous); !status.isOk()) {
+    log("%s", status.message().c_str());
+    return;
+  }
+  for (const StreamPosition& position : positions) tracker_.committed(position.stream, position.next);
+  committedOffsets_ += positions.size();
+}
+
+// Waits (bounded) until every submitted message has come back from the workers and was applied.
+bool Pipeline::drainWorkers(std::chrono::milliseconds bound) {
+  const auto deadline = SteadyClock::now() + bound;
+  while (true) {
+    const bool busy = workersBusy();  // read before taking: an idle worker has already pushed its outcomes
+    collectOutcomes();
+    if (!busy) return true;
+    if (SteadyClock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void Pipeline::stop() {
+  if (!drainWorkers(kStopDrainBound)) log("workers still busy after the drain bound; their offsets stay uncommitted");
+  // Open windows are not closed early: their messages stay uncommitted and the next owner rebuilds them.
+  // Without a commit hold, the windows are closed now (what can fire fires) and everything is committed.
+  if (options_.maxCommitHold.count() == 0) {
+    routeCorrelationAlerts(correlator_->finish());
+  } else {
+    routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kStopDrainBound));
+  }
+  // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
+  router_.flush(kStopDrainBound);
+  if (workerContext_.deadLetters != nullptr) workerContext_.deadLetters->flush(kStopDrainBound);
+  commit(true);
+  source_.close();
+}
+
+void Pipeline::assigned(std::span<const StreamName* const> streams) {
+  paused_ = false;  // a new assignment starts unpaused; back-pressure pauses it again if it must
+  log("assigned %zu partitions", streams.size());
+}
+
+// Revoked: finish what the workers hold, give the sinks a bounded chance, commit what is done, forget the
+// streams (their new owner resumes from the last commit). Bounded well below the session timeout.
+void Pipeline::revoking(std::span<const StreamName* const> streams) {
+  const auto started = SteadyClock::now();
+  drainWorkers(kRevokeDrainBound);
+  routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
+  router_.flush(kRevokeDrainBound);
+  commit(true);
+  for (const StreamName* stream : streams) tracker_.revoke(stream->index);
+  log("revoked %zu partitions (drained and committed in %lld ms)", streams.size(),
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()));
+}
+
+void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> processors,
+                            std::shared_ptr<const CorrelationSet> correlations) {
+  // Quiesce: the workers finish what they hold with the old rules, then switch.
+  drainWorkers(std::chrono::hours(1));
+  for (std::size_t i = 0; i < workers_.size() && i < processors.size(); ++i) {
+    workers_[i]->replaceProcessor(std::move(processors[i]));
+  }
+  routeCorrelationAlerts(correlator_->finish());
+  correlations_ = std::move(correlations);
+  correlator_ = makeCorrelator();
+}
+
+PipelineTotals Pipeline::totals() const {
+  PipelineTotals totals;
+  for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
+  totals.correlations = correlator_->counters();
+  totals.alertsByRule = alertsByRule_;
+  totals.alertsByLevel = alertsByLevel_;
+  totals.committedOffsets = committedOffsets_;
+  totals.pauses = pauses_;
+  totals.inFlightMessages = tracker_.inFlight();
+  return totals;
+}
+
+std::string Pipeline::threadProblems() const {
+  std::string problems;
+  const auto add = [&](const std::string& problem) {
+    if (problem.empty()) return;
+    if (!problems.empty()) problems += "; ";
+    problems += problem;
+  };
+  for (const auto& worker : workers_) add(worker->problem());
+  add(correlator_->problem());
+  return problems;
+}
+
+}  // namespace auditstream

@@ -1,0 +1,133 @@
+// Pipeline: one path for every input (ARCHITECTURE.md, Data flow and Threads). A Source delivers messages;
+// the polling thread hands each stream's messages to the one PartitionWorker that owns it; workers decode,
+// match and build alerts in parallel; the polling thread routes the alerts (AlertRouter → sinks), feeds
+// signals to the CorrelationThread in event time, and commits back to the source only the positions whose
+// effects are done (OffsetTracker): alerts acknowledged by the durable sinks — stateless ones and the
+// correlation alerts the message's signals fed (CorrelationCommitGate) — dead letters written, the
+// correlation windows the message joined closed (max_commit_hold). A durable delivery never settles by
+// failing: the sinks re-send without limit while consumption pauses. Back-pressure pauses the source
+// while too many messages wait, or while a durable sink cannot deliver or is full — never a drop.
+//
+// `run` = Pipeline(KafkaSource, the configured sinks); `demo` = the same on the mock cluster with a
+// console sink. Every method is for the polling thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/service_config.h"
+#include "consumer/correlation_commit_gate.h"
+#include "consumer/correlation_thread.h"
+#include "consumer/dead_letter_producer.h"
+#include "consumer/message_effects.h"
+#include "consumer/offset_tracker.h"
+#include "consumer/partition_worker.h"
+#include "consumer/pipeline_stage.h"
+#include "consumer/source.h"
+#include "engine/correlation_set.h"
+#include "engine/event_processor.h"
+#include "sinks/alert_router.h"
+
+namespace auditstream {
+
+struct PipelineOptions {
+  ClusterIdentity identity;
+  PipelineStage stage = PipelineStage::kDetect;
+  CorrelationOptions correlation;                // clock set: idle timeout in wall time
+  std::chrono::nanoseconds maxCommitHold{0};     // correlation.max_commit_hold
+  std::size_t queueMessages = 100'000;           // limits.queue_messages
+  std::function<void(double)> deliveredLatency;  // event time → durable acknowledgement, seconds; optional
+  std::string name = "auditstream";              // prefix of log lines
+};
+
+// Counts since the pipeline started, for metrics and the progress line.
+struct PipelineTotals {
+  ProcessCounters processing;
+  CorrelationCounters correlations;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule;  // (rule id, level)
+  std::map<std::string, std::uint64_t> alertsByLevel;
+  std::uint64_t committedOffsets = 0;
+  std::uint64_t pauses = 0;
+  std::size_t inFlightMessages = 0;
+};
+
+class Pipeline final : public SourceListener {
+ public:
+  // `processors`: one per worker. `deadLetters` may be null (rejections counted and logged only).
+  Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* deadLetters,
+           std::vector<std::unique_ptr<EventProcessor>> processors, std::shared_ptr<const CorrelationSet> correlations,
+           PipelineOptions options, const Clock& clock);
+  ~Pipeline() override;
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // One round of the polling loop: poll, apply outcomes, route what the correlations fired, apply
+  // back-pressure, commit (at most once a second).
+  void step();
+  // Drains the workers, closes the windows (with no commit hold) or leaves them for the next owner,
+  // flushes the sinks and commits what is done, all bounded; closes the source.
+  void stop();
+  // New rules: the workers finish what they hold with the old ones, then switch; the correlation
+  // windows are closed and a new engine starts.
+  void replaceRules(std::vector<std::unique_ptr<EventProcessor>> processors,
+                    std::shared_ptr<const CorrelationSet> correlations);
+
+  std::size_t workers() const { return workers_.size(); }
+  PipelineTotals totals() const;
+  // Empty when every pipeline thread is alive and making progress.
+  std::string threadProblems() const;
+
+  void assigned(std::span<const StreamName* const> streams) override;
+  void revoking(std::span<const StreamName* const> streams) override;
+
+ private:
+  struct AwaitingSignals {
+    std::int64_t doneAt;  // event time the engine must have applied
+    std::shared_ptr<MessageEffects> effects;
+  };
+
+  bool workersBusy() const;
+  void pollOnce();
+  void collectOutcomes();
+  void markDone();
+  void apply(MessageOutcome& outcome);
+  std::int64_t commitHoldFor(const Signal& signal) const;
+  void route(Alert alert, std::function<void()> acknowledged);
+  void route(Alert alert, const std::shared_ptr<MessageEffects>& effects);
+  void routeCorrelationAlerts(CorrelationThread::Fired fired);
+  void applyBackPressure();
+  void commit(bool synchronous);
+  bool drainWorkers(std::chrono::milliseconds bound);
+  std::unique_ptr<CorrelationThread> makeCorrelator() const;
+  template <typename... Args>
+  void log(const char* format, Args... args) const;
+
+  // Declaration order is destruction order reversed: what a later member's threads call into comes first.
+  Source& source_;
+  AlertRouter& router_;
+  PipelineOptions options_;
+  const Clock& clock_;
+  std::shared_ptr<const CorrelationSet> correlations_;
+  DoneOffsets done_;
+  OffsetTracker tracker_;
+  std::unique_ptr<CorrelationThread> correlator_;
+  std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
+  CorrelationCommitGate correlationGate_;         // the sinks' acks call into it
+  std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule_;
+  std::map<std::string, std::uint64_t> alertsByLevel_;
+  std::uint64_t committedOffsets_ = 0;
+  std::uint64_t pauses_ = 0;
+  bool paused_ = false;
+  std::chrono::steady_clock::time_point lastAdvance_;
+  std::chrono::steady_clock::time_point lastCommit_;
+  std::vector<InputMessage> polled_;  // reused across polls
+  OutcomeQueue outcomes_;
+  WorkerContext workerContext_;
+  std::vector<std::unique_ptr<PartitionWorker>> workers_;  // last: their threads use everything above
+};
+
+}  // namespace auditstream

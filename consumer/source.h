@@ -1,0 +1,94 @@
+// Source: where the pipeline's input comes from (ARCHITECTURE.md, Data flow). A source delivers batches of
+// input messages, each a view of its bytes with its position — a stream (a Kafka topic-partition, a file)
+// numbered densely from 0, and an offset that grows within it — plus a cluster hint, the message's own
+// time, and an owner that keeps the bytes alive (zero-copy: a Kafka message stays librdkafka's until its
+// owner goes). The pipeline commits positions back once every effect of the messages before them is
+// done, pauses the source for back-pressure, and hears of streams assigned and revoked (a consumer
+// group's rebalance) so that it can drain and commit what it holds for them first.
+//
+// Implementations: KafkaSource (consumer group, librdkafka C API), FileSource (replay: files or stdin).
+// The audit webhook receiver is meant to be one more.
+//
+// Every method is called by the pipeline's polling thread, except wake() (any thread).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/event_time.h"
+
+namespace auditstream {
+
+// What a stream is called: the Kafka topic and partition, or a file name (partition 0). Alerts carry it
+// as provenance, dead letters as their source, and the cluster name may come from the topic.
+struct StreamName {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::uint32_t index = 0;  // the dense number the source gave it
+};
+
+// Releases what an InputMessage's bytes point into (a librdkafka message, a buffer).
+using MessageOwner = std::unique_ptr<void, void (*)(void*)>;
+
+struct InputMessage {
+  const StreamName* stream = nullptr;  // stable while the source lives
+  std::int64_t offset = 0;             // increasing within the stream
+  std::string_view payload;
+  std::optional<std::string_view> clusterHint;  // e.g. the configured Kafka header's value
+  std::optional<EventTime> time;                // the message's own timestamp: event time of last resort
+  MessageOwner owner{nullptr, [](void* /*unused*/) {}};
+};
+
+struct StreamPosition {
+  std::uint32_t stream = 0;
+  std::int64_t next = 0;  // the offset to resume from: everything before it is done
+};
+
+class SourceListener {
+ public:
+  virtual ~SourceListener() = default;
+  virtual void assigned(std::span<const StreamName* const> streams) = 0;
+  // Before the streams go to another owner: finish and commit what is held for them (bounded).
+  virtual void revoking(std::span<const StreamName* const> streams) = 0;
+};
+
+// How far behind its input the source is, for progress lines and /readyz.
+struct SourceStatus {
+  std::size_t assignedStreams = 0;
+  std::int64_t lag = 0;         // messages not yet delivered, summed (when known)
+  bool ready = true;            // assigned and caught up within the bound
+  std::string notReadyBecause;  // when not ready
+};
+
+class Source {
+ public:
+  Source() = default;
+  virtual ~Source() = default;
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+
+  virtual void setListener(SourceListener* listener) = 0;
+  // Appends up to `max` messages to `out`, waiting up to `timeout` when none is ready. Assignment changes
+  // are reported to the listener from inside poll().
+  virtual void poll(std::vector<InputMessage>& out, std::size_t max, std::chrono::milliseconds timeout) = 0;
+  // Makes a waiting poll() return early (any thread).
+  virtual void wake() = 0;
+  // No message will ever come again (the end of a file); a consumer group never ends.
+  virtual bool exhausted() const = 0;
+  virtual Status commit(std::span<const StreamPosition> positions, bool synchronous) = 0;
+  // Stops (or resumes) delivering messages; false when it cannot.
+  virtual bool pause(bool paused) = 0;
+  virtual SourceStatus status() const = 0;
+  // Leaves the consumer group, closes files. Nothing is delivered after it.
+  virtual void close() = 0;
+};
+
+}  // namespace auditstream
