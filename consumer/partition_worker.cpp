@@ -115,8 +115,8 @@ MessageOutcome PartitionWorker::process(const InputMessage& message) {
     return outcome;
   }
   const ClusterResolver::Choice cluster = resolver_.resolve(stream.topic, message.clusterHint);
-  MessageContext context{cluster.cluster, message.time, AlertProvenance{stream.topic, stream.partition, message.offset},
-                         stream.index};
+  MessageContext context{cluster.cluster, message.time, std::nullopt, stream.positional ? stream.index : 0};
+  if (stream.positional) context.provenance = AlertProvenance{stream.topic, stream.partition, message.offset};
   if (cluster.eventFieldFirst && context_.clusterField) context.clusterField = &*context_.clusterField;
   const std::vector<Rejection> rejections = processor_->process(message.payload, context, outcome.alerts);
   for (const Rejection& rejection : rejections) {

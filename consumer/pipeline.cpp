@@ -10,6 +10,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kPollBatch = 1000;
+constexpr std::size_t kOrderedRun = 1024;  // messages per correlation-shard submission (inputOrder)
 constexpr auto kAdvanceEvery = std::chrono::milliseconds(200);
 constexpr auto kCommitEvery = std::chrono::seconds(1);
 constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
@@ -34,8 +35,18 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
       lastAdvance_(SteadyClock::now()),
       lastCommit_(lastAdvance_),
       outcomes_([this] { source_.wake(); }) {
-  options_.correlation.clock = &clock_;
-  correlator_ = makeCorrelator();
+  if (options_.inputOrder) {
+    options_.correlation.clock = nullptr;  // event time only: the same result however fast the input comes
+    if (correlations_ && correlations_->size() > 0) {
+      shards_ = std::make_unique<CorrelationShards>(correlations_, options_.correlation, options_.correlationShards,
+                                                    [this](std::vector<Alert>&& alerts) {
+                                                      for (Alert& alert : alerts) route(std::move(alert), [] {});
+                                                    });
+    }
+  } else {
+    options_.correlation.clock = &clock_;
+    correlator_ = makeCorrelator();
+  }
   workerContext_.identity = options_.identity;
   workerContext_.clusterField = parseFieldPath(options_.identity.field);
   workerContext_.deadLetters = deadLetters;
@@ -65,7 +76,7 @@ void Pipeline::step() {
   pollOnce();
   collectOutcomes();
   const auto now = SteadyClock::now();
-  if (now - lastAdvance_ > kAdvanceEvery) {
+  if (correlator_ && now - lastAdvance_ > kAdvanceEvery) {
     lastAdvance_ = now;
     routeCorrelationAlerts(correlator_->takeFired());
   }
@@ -90,6 +101,7 @@ void Pipeline::pollOnce() {
   for (InputMessage& message : polled_) {
     const std::uint32_t stream = message.stream->index;
     tracker_.started(stream, message.offset);
+    if (options_.inputOrder) pollOrder_.push_back(stream);
     batches[stream % workers_.size()].push_back(std::move(message));
   }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
@@ -98,9 +110,55 @@ void Pipeline::pollOnce() {
 }
 
 void Pipeline::collectOutcomes() {
-  for (MessageOutcome& outcome : outcomes_.take()) apply(outcome);
+  if (options_.inputOrder) {
+    applyInInputOrder(outcomes_.take());
+  } else {
+    for (MessageOutcome& outcome : outcomes_.take()) apply(outcome);
+  }
   markDone();
 }
+
+// Outcomes come back in each stream's order, streams interleaved as the workers finish: hold those that
+// are early, apply the rest in the order the source gave the messages.
+void Pipeline::applyInInputOrder(std::vector<MessageOutcome> outcomes) {
+  for (MessageOutcome& outcome : outcomes) {
+    if (early_.size() <= outcome.slot) early_.resize(outcome.slot + 1);
+    early_[outcome.slot].push_back(std::move(outcome));
+  }
+  while (!pollOrder_.empty() && pollOrder_.front() < early_.size() && !early_[pollOrder_.front()].empty()) {
+    std::deque<MessageOutcome>& waiting = early_[pollOrder_.front()];
+    applyOrdered(waiting.front());
+    waiting.pop_front();
+    pollOrder_.pop_front();
+  }
+}
+
+// A finite input commits nothing: a message is done once applied; its alerts and signals join the current
+// run, and every kRun messages the run goes to the correlation shards (stateless alerts first, then what
+// the run fired), so the output is the same for any worker count.
+void Pipeline::applyOrdered(MessageOutcome& outcome) {
+  tracker_.applied(outcome.slot, outcome.offset, false);
+  if (outcome.effects) outcome.effects->settle();
+  for (Alert& alert : outcome.alerts) run_.alerts.push_back(std::move(alert));
+  for (Signal& signal : outcome.signals) run_.signals.push_back(std::move(signal));
+  if (outcome.latestEventTime)
+    run_.latest = run_.latest ? std::max(*run_.latest, *outcome.latestEventTime) : *outcome.latestEventTime;
+  if (++run_.messages >= kOrderedRun) submitOrderedRun();
+}
+
+void Pipeline::submitOrderedRun() {
+  if (run_.messages == 0) return;
+  OrderedRun run = std::exchange(run_, {});
+  if (!shards_) {
+    for (Alert& alert : run.alerts) route(std::move(alert), [] {});
+    return;
+  }
+  std::vector<std::pair<std::uint32_t, EventTime>> clocks;
+  if (run.latest) clocks.emplace_back(0, *run.latest);
+  shards_->submit(std::move(run.alerts), std::move(clocks), std::move(run.signals));
+}
+
+bool Pipeline::finished() const { return source_.exhausted() && !workersBusy() && pollOrder_.empty(); }
 
 void Pipeline::markDone() {
   for (const auto& [stream, offset] : done_.take()) tracker_.done(stream, offset);
@@ -227,6 +285,14 @@ bool Pipeline::drainWorkers(std::chrono::milliseconds bound) {
 }
 
 void Pipeline::stop() {
+  if (options_.inputOrder) {  // a finite input: everything is applied and every window closed
+    drainWorkers(std::chrono::hours(24));
+    submitOrderedRun();
+    if (shards_) shards_->finish();
+    router_.flush(kStopDrainBound);
+    source_.close();
+    return;
+  }
   if (!drainWorkers(kStopDrainBound)) log("workers still busy after the drain bound; their offsets stay uncommitted");
   // Open windows are not closed early: their messages stay uncommitted and the next owner rebuilds them.
   // Without a commit hold, the windows are closed now (what can fire fires) and everything is committed.
@@ -252,7 +318,7 @@ void Pipeline::assigned(std::span<const StreamName* const> streams) {
 void Pipeline::revoking(std::span<const StreamName* const> streams) {
   const auto started = SteadyClock::now();
   drainWorkers(kRevokeDrainBound);
-  routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
+  if (correlator_) routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
   router_.flush(kRevokeDrainBound);
   commit(true);
   for (const StreamName* stream : streams) tracker_.revoke(stream->index);
@@ -268,15 +334,17 @@ void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> process
   for (std::size_t i = 0; i < workers_.size() && i < processors.size(); ++i) {
     workers_[i]->replaceProcessor(std::move(processors[i]));
   }
-  routeCorrelationAlerts(correlator_->finish());
   correlations_ = std::move(correlations);
+  if (!correlator_) return;  // inputOrder: a finite input does not reload
+  routeCorrelationAlerts(correlator_->finish());
   correlator_ = makeCorrelator();
 }
 
 PipelineTotals Pipeline::totals() const {
   PipelineTotals totals;
   for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
-  totals.correlations = correlator_->counters();
+  if (correlator_) totals.correlations = correlator_->counters();
+  if (shards_) totals.correlations = shards_->counters();
   totals.alertsByRule = alertsByRule_;
   totals.alertsByLevel = alertsByLevel_;
   totals.committedOffsets = committedOffsets_;
@@ -293,7 +361,7 @@ std::string Pipeline::threadProblems() const {
     problems += problem;
   };
   for (const auto& worker : workers_) add(worker->problem());
-  add(correlator_->problem());
+  if (correlator_) add(correlator_->problem());
   return problems;
 }
 

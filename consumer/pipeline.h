@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,6 +30,7 @@
 #include "consumer/pipeline_stage.h"
 #include "consumer/source.h"
 #include "engine/correlation_set.h"
+#include "engine/correlation_shards.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
 
@@ -42,6 +44,12 @@ struct PipelineOptions {
   std::size_t queueMessages = 100'000;           // limits.queue_messages
   std::function<void(double)> deliveredLatency;  // event time → durable acknowledgement, seconds; optional
   std::string name = "auditstream";              // prefix of log lines
+  // A finite input whose result must not depend on timing or the worker count (`replay`): outcomes are
+  // applied in the order the source gave the messages, and correlations run sharded by group key over
+  // `correlationShards` threads on fixed runs of messages (CorrelationShards), in event time without the
+  // wall-clock idle timeout; stop() closes every window.
+  bool inputOrder = false;
+  std::size_t correlationShards = 1;
 };
 
 // Counts since the pipeline started, for metrics and the progress line.
@@ -77,6 +85,8 @@ class Pipeline final : public SourceListener {
                     std::shared_ptr<const CorrelationSet> correlations);
 
   std::size_t workers() const { return workers_.size(); }
+  // inputOrder: the source is exhausted and everything it gave has been applied (a finite input is done).
+  bool finished() const;
   PipelineTotals totals() const;
   // Empty when every pipeline thread is alive and making progress.
   std::string threadProblems() const;
@@ -95,6 +105,9 @@ class Pipeline final : public SourceListener {
   void collectOutcomes();
   void markDone();
   void apply(MessageOutcome& outcome);
+  void applyInInputOrder(std::vector<MessageOutcome> outcomes);
+  void applyOrdered(MessageOutcome& outcome);
+  void submitOrderedRun();
   std::int64_t commitHoldFor(const Signal& signal) const;
   void route(Alert alert, std::function<void()> acknowledged);
   void route(Alert alert, const std::shared_ptr<MessageEffects>& effects);
@@ -125,6 +138,18 @@ class Pipeline final : public SourceListener {
   std::chrono::steady_clock::time_point lastAdvance_;
   std::chrono::steady_clock::time_point lastCommit_;
   std::vector<InputMessage> polled_;  // reused across polls
+  // inputOrder: the stream of each message in poll order, outcomes that came back ahead of their turn,
+  // the run being collected for the correlation shards.
+  struct OrderedRun {
+    std::vector<Alert> alerts;
+    std::optional<EventTime> latest;
+    std::vector<Signal> signals;
+    std::size_t messages = 0;
+  };
+  std::deque<std::uint32_t> pollOrder_;
+  std::vector<std::deque<MessageOutcome>> early_;
+  OrderedRun run_;
+  std::unique_ptr<CorrelationShards> shards_;
   OutcomeQueue outcomes_;
   WorkerContext workerContext_;
   std::vector<std::unique_ptr<PartitionWorker>> workers_;  // last: their threads use everything above

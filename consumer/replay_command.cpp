@@ -3,109 +3,47 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <map>
-#include <mutex>
-#include <thread>
-#include <unordered_set>
 
-#include "common/blocking_queue.h"
+#include "common/clock.h"
 #include "config/rule_pack.h"
-#include "engine/correlation_shards.h"
+#include "consumer/file_source.h"
+#include "consumer/pipeline.h"
 #include "engine/event_processor.h"
-#include "engine/json_document_splitter.h"
+#include "sinks/alert_router.h"
 
 namespace auditstream {
 namespace {
 
-constexpr std::size_t kBatchMessages = 1024;
 constexpr std::size_t kProgressMinBytes = 8U << 20U;
-constexpr std::size_t kRecentAlertIds = 1U << 20U;  // de-duplication memory for stages of one request
 
-struct Batch {
-  std::size_t sequence = 0;
-  std::vector<std::string> messages;
-};
-
-struct BatchResult {
-  std::vector<Alert> alerts;
-  std::vector<Signal> signals;
-  std::optional<EventTime> latestEventTime;
-};
-
-// Writes alerts in input order whatever the thread count, folding repeats of an alert id (the
-// stages of one request yield the same alert) so the output is deterministic.
-// Correlations run behind this writer, on the batches in input order and sharded by group key over
-// `shards` threads, so their alerts do not depend on the thread count.
-class OrderedAlertWriter {
+// Replay's output stage: alerts as JSON lines on `out`, in the order the pipeline routes them (input order
+// for any --threads), counted by rule for the summary. Synchronous; best-effort (nothing to commit).
+class ReplayOutput final : public AlertSink {
  public:
-  OrderedAlertWriter(std::FILE* out, std::shared_ptr<const CorrelationSet> correlations, std::size_t shards)
-      : out_(out) {
-    if (correlations && correlations->size() > 0) {
-      shards_ = std::make_unique<CorrelationShards>(std::move(correlations), CorrelationOptions{}, shards,
-                                                    [this](std::vector<Alert>&& alerts) {
-                                                      for (const Alert& alert : alerts) write(alert);
-                                                    });
-    }
+  explicit ReplayOutput(std::FILE* out) : out_(out) {}
+  std::string_view name() const override { return "replay"; }
+  bool durable() const override { return false; }
+  void submit(std::shared_ptr<const Alert> alert, AckCallback ack) override {
+    const std::string line = alertToJson(*alert) + "\n";
+    std::fwrite(line.data(), 1, line.size(), out_);
+    ++written_;
+    auto& [count, title] = byRule_[alert->rule->id];
+    ++count;
+    title = alert->rule->title;
+    ack({});
   }
-
-  void complete(std::size_t sequence, BatchResult result) {
-    std::lock_guard lock(mutex_);
-    pending_.emplace(sequence, std::move(result));
-    for (auto next = pending_.find(next_); next != pending_.end(); next = pending_.find(next_)) {
-      BatchResult& batch = next->second;
-      if (shards_) {
-        std::vector<std::pair<std::uint32_t, EventTime>> clocks;
-        if (batch.latestEventTime) clocks.emplace_back(0, *batch.latestEventTime);
-        shards_->submit(std::move(batch.alerts), std::move(clocks), std::move(batch.signals));
-      } else {
-        for (const Alert& alert : batch.alerts) write(alert);
-      }
-      pending_.erase(next);
-      ++next_;
-    }
-  }
-
-  // End of input: every open window is closed and its alerts written.
-  void finish() {
-    std::lock_guard lock(mutex_);
-    if (shards_) shards_->finish();
-  }
-  std::optional<CorrelationCounters> correlationCounters() const {
-    return shards_ ? std::optional<CorrelationCounters>(shards_->counters()) : std::nullopt;
-  }
+  bool flush(std::chrono::milliseconds /*timeout*/) override { return std::fflush(out_) == 0; }
 
   std::uint64_t written() const { return written_; }
-  std::uint64_t duplicates() const { return duplicates_; }
   const std::map<std::string, std::pair<std::uint64_t, std::string>>& byRule() const { return byRule_; }
 
  private:
-  void write(const Alert& alert) {
-    if (!seen_.insert(alert.id).second) {
-      ++duplicates_;
-      return;
-    }
-    if (seen_.size() > kRecentAlertIds) seen_.clear();
-    const std::string line = alertToJson(alert) + "\n";
-    std::fwrite(line.data(), 1, line.size(), out_);
-    ++written_;
-    auto& [count, title] = byRule_[alert.rule->id];
-    ++count;
-    title = alert.rule->title;
-  }
-
   std::FILE* out_;
-  std::mutex mutex_;
-  std::map<std::size_t, BatchResult> pending_;
-  std::unique_ptr<CorrelationShards> shards_;  // last: its threads call write() until finish()
-  std::size_t next_ = 0;
-  std::unordered_set<std::string> seen_;
   std::uint64_t written_ = 0;
-  std::uint64_t duplicates_ = 0;
-  std::map<std::string, std::pair<std::uint64_t, std::string>> byRule_;  // rule id → (alerts, title)
+  std::map<std::string, std::pair<std::uint64_t, std::string>> byRule_;  // rule id -> (alerts, title)
 };
 
 class Progress {
@@ -141,7 +79,8 @@ class Progress {
   std::chrono::steady_clock::time_point last_ = start_;
 };
 
-void printSummary(const ProcessCounters& counters, const OrderedAlertWriter& writer, double seconds, unsigned threads) {
+void printSummary(const ProcessCounters& counters, const ReplayOutput& writer, std::uint64_t repeats, double seconds,
+                  unsigned threads) {
   std::fprintf(stderr, "replay: %llu events from %llu messages in %.2f s (%.0f events/s, %u thread%s)\n",
                static_cast<unsigned long long>(counters.events), static_cast<unsigned long long>(counters.messages),
                seconds, seconds > 0 ? static_cast<double>(counters.events) / seconds : 0.0, threads,
@@ -157,7 +96,7 @@ void printSummary(const ProcessCounters& counters, const OrderedAlertWriter& wri
     }
   }
   std::fprintf(stderr, "\nreplay: %llu alerts (%llu repeats of an alert id folded)\n",
-               static_cast<unsigned long long>(writer.written()), static_cast<unsigned long long>(writer.duplicates()));
+               static_cast<unsigned long long>(writer.written()), static_cast<unsigned long long>(repeats));
   std::vector<std::pair<std::uint64_t, std::string>> rows;
   for (const auto& [id, entry] : writer.byRule()) rows.emplace_back(entry.first, entry.second + " (" + id + ")");
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -168,6 +107,9 @@ void printSummary(const ProcessCounters& counters, const OrderedAlertWriter& wri
 
 }  // namespace
 
+// replay = Pipeline(FileSource, ReplayOutput): the service's workers, router and correlations on a
+// finite input, applied in input order (PipelineOptions::inputOrder) so the output is the same for any
+// --threads.
 int runReplay(const CommandLine& command, std::FILE* out) {
   RulePack pack = loadRulePack(command.ruleDirs);
   if (!pack.problems.empty()) {
@@ -175,18 +117,7 @@ int runReplay(const CommandLine& command, std::FILE* out) {
     std::fprintf(stderr, "replay: %zu problem(s) in the rules; nothing replayed\n", pack.problems.size());
     return 1;
   }
-  std::size_t totalBytes = 0;
-  for (const std::string& input : command.inputs) {
-    std::error_code error;
-    if (input != "-") totalBytes += static_cast<std::size_t>(std::filesystem::file_size(input, error));
-  }
-  const bool stdinOnly = command.inputs.size() == 1 && command.inputs[0] == "-";
-  Progress progress(isatty(STDERR_FILENO) == 1 && (stdinOnly || totalBytes >= kProgressMinBytes),
-                    stdinOnly ? 0 : totalBytes);
-
   const auto started = std::chrono::steady_clock::now();
-  OrderedAlertWriter writer(out, pack.correlations, command.threads);
-  BlockingQueue<Batch> queue(command.threads * 4);
   std::vector<std::unique_ptr<EventProcessor>> processors;
   for (unsigned i = 0; i < command.threads; ++i) {
     Result<std::unique_ptr<EventProcessor>> processor =
@@ -197,77 +128,43 @@ int runReplay(const CommandLine& command, std::FILE* out) {
     }
     processors.push_back(std::move(processor).value());
   }
-  const MessageContext context{command.cluster, std::nullopt, std::nullopt};
-  const auto work = [&](EventProcessor& processor, Batch batch) {
-    BatchResult result;
-    for (const std::string& message : batch.messages) {
-      processor.process(message, context, result.alerts);
-      if (const auto latest = processor.latestEventTime()) {
-        result.latestEventTime = result.latestEventTime ? std::max(*result.latestEventTime, *latest) : *latest;
-      }
+  FileSource source(command.inputs, command.threads);
+  const bool stdinOnly = command.inputs.size() == 1 && command.inputs[0] == "-";
+  Progress progress(isatty(STDERR_FILENO) == 1 && (stdinOnly || source.totalBytes() >= kProgressMinBytes),
+                    source.totalBytes());
+  auto output = std::make_shared<ReplayOutput>(out);
+  std::unique_ptr<AlertRouter> router = AlertRouter::create({output}, {}).value();
+  PipelineOptions options;
+  options.identity.order.clear();  // every alert is on --cluster
+  options.identity.fallback = command.cluster;
+  options.inputOrder = true;
+  options.correlationShards = command.threads;
+  options.queueMessages = std::size_t{16} * FileSource::kRun * command.threads;  // read ahead, bounded
+  options.name = "replay";
+  const SystemClock clock;
+  std::uint64_t repeats = 0;
+  ProcessCounters total;
+  std::optional<CorrelationCounters> correlations;
+  {
+    Pipeline pipeline(source, *router, nullptr, std::move(processors), pack.correlations, options, clock);
+    while (!pipeline.finished()) {
+      pipeline.step();
+      progress.update(source.bytesRead(), source.documents());
     }
-    result.signals = processor.takeSignals();
-    writer.complete(batch.sequence, std::move(result));
-  };
-  std::vector<std::thread> workers;
-  if (command.threads > 1) {
-    for (auto& processor : processors) {
-      workers.emplace_back([&, p = processor.get()] {
-        while (std::optional<Batch> batch = queue.pop()) work(*p, std::move(*batch));
-      });
-    }
+    pipeline.stop();
+    const PipelineTotals totals = pipeline.totals();
+    total = totals.processing;
+    if (pack.correlations && pack.correlations->size() > 0) correlations = totals.correlations;
+    repeats = router->stats().repeats.load();
   }
-
-  Batch batch;
-  std::size_t bytesRead = 0;
-  std::uint64_t messages = 0;
-  const auto dispatch = [&] {
-    if (batch.messages.empty()) return;
-    Batch full = std::move(batch);
-    batch = Batch{full.sequence + 1, {}};
-    if (command.threads > 1) {
-      queue.push(std::move(full));
-    } else {
-      work(*processors[0], std::move(full));
-    }
-  };
-  const auto onDocument = [&](std::string_view document) {
-    batch.messages.emplace_back(document);
-    ++messages;
-    if (batch.messages.size() >= kBatchMessages) dispatch();
-  };
-  int status = 0;
-  std::vector<char> buffer(1U << 20U);
-  for (const std::string& input : command.inputs) {
-    std::FILE* file = input == "-" ? stdin : std::fopen(input.c_str(), "rb");
-    if (file == nullptr) {
-      std::fprintf(stderr, "replay: cannot open %s\n", input.c_str());
-      status = 1;
-      continue;
-    }
-    JsonDocumentSplitter splitter;
-    for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), file)) > 0;) {
-      splitter.feed({buffer.data(), n}, onDocument);
-      bytesRead += n;
-      progress.update(bytesRead, messages);
-    }
-    splitter.finish(onDocument);
-    if (file != stdin) std::fclose(file);
-  }
-  dispatch();
-  queue.close();
-  for (std::thread& worker : workers) worker.join();
-  writer.finish();
   progress.done();
   std::fflush(out);
 
-  ProcessCounters total;
-  for (const auto& processor : processors) addCounters(total, processor->counters());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!command.quiet) {
-    printSummary(total, writer, seconds, command.threads);
-    if (const std::optional<CorrelationCounters> counters = writer.correlationCounters()) {
-      const CorrelationCounters& c = *counters;
+    printSummary(total, *output, repeats, seconds, command.threads);
+    if (correlations) {
+      const CorrelationCounters& c = *correlations;
       std::fprintf(stderr,
                    "replay: correlations: %llu signals, %llu fired, %llu suppressed, %llu duplicate stages, %llu late, "
                    "%llu evictions\n",
@@ -276,7 +173,7 @@ int runReplay(const CommandLine& command, std::FILE* out) {
                    static_cast<unsigned long long>(c.late), static_cast<unsigned long long>(c.evictions));
     }
   }
-  return status;
+  return source.unreadable() > 0 ? 1 : 0;
 }
 
 }  // namespace auditstream

@@ -38,6 +38,7 @@ struct ServiceMetrics::Handles {
   prometheus::Gauge* liveKeys = nullptr;
   prometheus::Gauge* idlePartitions = nullptr;
   prometheus::Counter* alertsRouted = nullptr;
+  prometheus::Counter* alertsRepeated = nullptr;
   prometheus::Counter* alertsThrottled = nullptr;
   prometheus::Counter* alertsFailed = nullptr;
   prometheus::Counter* alertsRejected = nullptr;
@@ -126,6 +127,8 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
   h.evictions = &counters("auditstream_window_evictions_total", "Correlation keys evicted by the cap").Add({});
   h.correlationsFired = &counters("auditstream_correlations_fired_total", "Correlation alerts").Add({});
   h.alertsRouted = &counters("auditstream_alerts_total", "Alerts handed to the router").Add({});
+  h.alertsRepeated =
+      &counters("auditstream_alerts_repeated_total", "Alerts folded: their id was routed recently").Add({});
   h.alertsThrottled = &counters("auditstream_alerts_throttled_total", "Alert deliveries folded by throttling").Add({});
   h.alertsFailed =
       &counters("auditstream_alerts_failed_total", "Alerts a durable sink did not deliver before it stopped").Add({});
@@ -234,6 +237,7 @@ void ServiceMetrics::publish(const RuleSet& rules, const ServiceTotals& totals) 
   h.idlePartitions->Set(static_cast<double>(correlations.idlePartitions));
   if (totals.router != nullptr) {
     h.advance(h.alertsRouted, totals.router->routed.load());
+    h.advance(h.alertsRepeated, totals.router->repeats.load());
     h.advance(h.alertsThrottled, totals.router->throttled.load());
     h.advance(h.alertsFailed, totals.router->failed.load());
     h.advance(h.alertsRejected, totals.router->rejected.load());

@@ -33,6 +33,9 @@ struct StreamName {
   std::string topic;
   std::int32_t partition = 0;
   std::uint32_t index = 0;  // the dense number the source gave it
+  // A Kafka partition: alerts carry topic/partition/offset as provenance and it has a correlation clock of
+  // its own. A file's streams are a split of one input: no provenance, one clock.
+  bool positional = true;
 };
 
 // Releases what an InputMessage's bytes point into (a librdkafka message, a buffer).

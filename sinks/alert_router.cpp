@@ -7,6 +7,7 @@ namespace auditstream {
 namespace {
 
 constexpr std::uint64_t kPruneEvery = 4096;
+constexpr std::size_t kRecentIds = std::size_t{1} << 20U;
 
 // The router's ack, shared by the durable sinks an alert went to; fires when the last one answers.
 struct Fanout {
@@ -52,6 +53,12 @@ Result<std::unique_ptr<AlertRouter>> AlertRouter::create(std::vector<std::shared
 }
 
 void AlertRouter::route(Alert alert, AckCallback ack) {
+  if (!recentIds_.insert(std::hash<std::string>{}(alert.id)).second) {
+    ++shared_->stats.repeats;
+    ack(Delivery{});
+    return;
+  }
+  if (recentIds_.size() > kRecentIds) recentIds_.clear();
   ++shared_->stats.routed;
   const std::int64_t time = alert.lastEventTime.nanosSinceEpoch;
   std::string throttleKey = alert.rule->id + '\x1f' + alert.cluster;

@@ -3,8 +3,10 @@
 // 10,000 times. Throttled alerts are counted and the next alert that passes carries how many were folded
 // into it (`folded`). The router's ack fires once every durable sink the alert went to has answered
 // (failed if any durable sink failed, else rejected if any refused it); best-effort sinks never hold it
-// back. The router also knows how long its oldest alert has waited for the durable sinks, and whether
-// every durable sink is delivering (health()).
+// back. An alert whose id was routed recently (the stages of one request yield the same alert; a
+// message read twice does too) is folded: counted, acknowledged at once, sent nowhere — the last 2^20
+// ids are remembered, by 64-bit hash. The router also knows how long its oldest alert has waited for the durable sinks,
+// and whether every durable sink is delivering (health()).
 //
 // route() is called by one thread (the pipeline's alert stage); acks come from the sinks' threads;
 // health() and oldestUnacknowledged() from any thread.
@@ -17,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.h"
@@ -38,6 +41,7 @@ struct AlertRouterStats {
   std::atomic<std::uint64_t> unrouted{0};   // alerts no route took
   std::atomic<std::uint64_t> failed{0};     // alerts a durable sink did not deliver before it stopped
   std::atomic<std::uint64_t> rejected{0};   // alerts a durable sink's destination refused for good
+  std::atomic<std::uint64_t> repeats{0};    // alerts folded: their id was routed recently
 };
 
 class AlertRouter {
@@ -81,6 +85,7 @@ class AlertRouter {
   };
   std::vector<CompiledRoute> routes_;
   std::uint64_t sincePrune_ = 0;
+  std::unordered_set<std::uint64_t> recentIds_;  // hashes of the ids routed lately
   std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
 };
 

@@ -93,6 +93,20 @@ TEST(AlertRouter, KnowsTheOldestUnacknowledgedAlertAndTheDurableSinksHealth) {
   EXPECT_EQ(router->health().problem, "topic gone");
 }
 
+TEST(AlertRouter, ARepeatedIdIsFoldedAndAcknowledgedAtOnce) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  auto router = AlertRouter::create({kafka}, {}).value();
+  kafka->cork();
+  AckLog acks;
+  router->route(alertOf("r", "high", "u", 0), acks.callback());
+  router->route(alertOf("r", "high", "u", 0), acks.callback());  // another stage of the same request
+  EXPECT_EQ(kafka->alerts().size(), 1U);
+  ASSERT_EQ(acks.outcomes.size(), 1U);  // the repeat: at once
+  EXPECT_EQ(router->stats().repeats.load(), 1U);
+  kafka->uncork();
+  EXPECT_EQ(acks.outcomes.size(), 2U);
+}
+
 TEST(AlertRouter, RoutesByRuleAndLevel) {
   auto kafka = std::make_shared<FakeSink>("kafka", true);
   auto pager = std::make_shared<FakeSink>("alertmanager", false);
@@ -117,7 +131,11 @@ TEST(AlertRouter, AStormPagesOncePerWindowAndTheNextAlertCarriesTheFoldedCount) 
                                                      {"alertmanager", {}, "informational", std::chrono::minutes(10)}})
                     .value();
   AckLog acks;
-  for (int i = 0; i < 1000; ++i) router->route(alertOf("exec", "high", "mallory", i % 9), acks.callback());
+  for (int i = 0; i < 1000; ++i) {
+    Alert alert = alertOf("exec", "high", "mallory", i % 9);
+    alert.id += "-" + std::to_string(i);  // distinct alerts (a repeated id is folded before throttling)
+    router->route(std::move(alert), acks.callback());
+  }
   router->route(alertOf("exec", "high", "bob", 1), acks.callback());       // another group key
   router->route(alertOf("exec", "high", "mallory", 10), acks.callback());  // the window has passed
   EXPECT_EQ(kafka->alerts().size(), 1002U);                                // the durable record keeps everything
