@@ -64,6 +64,7 @@ Pipeline::~Pipeline() { source_.setListener(nullptr); }
 
 template <typename... Args>
 void Pipeline::log(const char* format, Args... args) const {
+  if (!options_.logFlow) return;
   const std::string line = options_.name + ": " + format + "\n";
   std::fprintf(stderr, line.c_str(), args...);  // NOLINT(cppcoreguidelines-pro-type-vararg): printf family
 }

@@ -44,6 +44,7 @@ struct PipelineOptions {
   std::size_t queueMessages = 100'000;           // limits.queue_messages
   std::function<void(double)> deliveredLatency;  // event time → durable acknowledgement, seconds; optional
   std::string name = "auditstream";              // prefix of log lines
+  bool logFlow = true;  // log pauses, resumes, assignments and revokes (replay: no, they are its routine)
   // A finite input whose result must not depend on timing or the worker count (`replay`): outcomes are
   // applied in the order the source gave the messages, and correlations run sharded by group key over
   // `correlationShards` threads on fixed runs of messages (CorrelationShards), in event time without the

@@ -141,6 +141,7 @@ int runReplay(const CommandLine& command, std::FILE* out) {
   options.correlationShards = command.threads;
   options.queueMessages = std::size_t{16} * FileSource::kRun * command.threads;  // read ahead, bounded
   options.name = "replay";
+  options.logFlow = false;
   const SystemClock clock;
   std::uint64_t repeats = 0;
   ProcessCounters total;
