@@ -22,9 +22,9 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig&
 KafkaSource::~KafkaSource() { close(); }
 
 void KafkaSource::poll(std::vector<InputMessage>& out, std::size_t max, std::chrono::milliseconds timeout) {
-  std::vector<rd_kafka_message_t*> raw(max);
-  const ssize_t count =
-      rd_kafka_consume_batch_queue(queue_.get(), static_cast<int>(timeout.count()), raw.data(), raw.size());
+  if (raw_.size() < max) raw_.resize(max);  // reused: no allocation per poll
+  std::vector<rd_kafka_message_t*>& raw = raw_;
+  const ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), static_cast<int>(timeout.count()), raw.data(), max);
   for (ssize_t i = 0; i < count; ++i) {
     rd_kafka_message_t* message = raw[static_cast<std::size_t>(i)];
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {

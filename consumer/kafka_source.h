@@ -56,6 +56,7 @@ class KafkaSource final : public Source {
   const StreamName* last_ = nullptr;
   std::vector<PartitionKey> assigned_;
   std::map<PartitionKey, std::int64_t> lag_;
+  std::vector<rd_kafka_message_t*> raw_;  // poll()'s batch buffer
   bool closed_ = false;
   KafkaClientPtr consumer_;  // destroyed before what its callbacks use
   KafkaQueuePtr queue_;
