@@ -111,6 +111,12 @@ void StderrLogSink::write(std::string_view line) {
 Logger::Logger(const Clock& clock, LogSink& sink, LogLevel minimum, LogFormat format, std::string component)
     : clock_(&clock), sink_(&sink), minimum_(minimum), format_(format), component_(std::move(component)) {}
 
+Logger Logger::toStderr(LogFormat format, LogLevel minimum, std::string component) {
+  static const SystemClock clock;
+  static StderrLogSink sink;  // no state: write() is one write(2)
+  return Logger(clock, sink, minimum, format, std::move(component));
+}
+
 Logger Logger::child(std::string_view name) const {
   std::string component = component_.empty() ? std::string(name) : component_ + "." + std::string(name);
   return Logger(*clock_, *sink_, minimum_, format_, std::move(component));

@@ -69,6 +69,11 @@ class Logger {
  public:
   // `clock` and `sink` must outlive the logger and its children.
   Logger(const Clock& clock, LogSink& sink, LogLevel minimum, LogFormat format, std::string component = "");
+  // To stderr on the system clock (both stateless, shared by every such logger), in `format` from `minimum`.
+  static Logger toStderr(LogFormat format = LogFormat::kKeyValue, LogLevel minimum = LogLevel::kInfo,
+                         std::string component = "");
+  // toStderr() with its defaults: what a component logs with when its owner gives it no logger (tests, tools).
+  Logger() : Logger(toStderr()) {}
 
   // A logger for a sub-component: same sink, level and format; component "parent.name" (or "name").
   Logger child(std::string_view name) const;

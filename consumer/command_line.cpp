@@ -88,20 +88,37 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string_view>& args) 
   if (first == "validate") return parseRulesCommand(Command::kValidate, args);
   if (first == "demo") return parseRulesCommand(Command::kDemo, args);
   if (first == "run") {
-    static constexpr const char* kRunUsage = "run: usage: auditstream run --config FILE [--stage consume|parse|detect]";
-    if ((args.size() != 3 && args.size() != 5) || args[1] != "--config") return invalidArgument(kRunUsage);
+    static constexpr const char* kRunUsage =
+        "run: usage: auditstream run --config FILE [--stage consume|parse|detect] [--log-format kv|json] "
+        "[--log-level debug|info|warn|error]";
     parsed.command = Command::kRun;
-    parsed.configPath = std::string(args[2]);
-    if (args.size() == 5) {
-      if (args[3] != "--stage") return invalidArgument(kRunUsage);
-      if (args[4] == "consume") {
-        parsed.stage = PipelineStage::kConsume;
-      } else if (args[4] == "parse") {
-        parsed.stage = PipelineStage::kParse;
-      } else if (args[4] != "detect") {
-        return invalidArgument("run: --stage must be consume, parse or detect, not '" + std::string(args[4]) + "'");
+    if (args.size() % 2 == 0) return invalidArgument(kRunUsage);  // every flag takes one value
+    for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
+      const std::string_view flag = args[i];
+      const std::string_view value = args[i + 1];
+      if (flag == "--config") {
+        parsed.configPath = std::string(value);
+      } else if (flag == "--stage") {
+        if (value == "consume") {
+          parsed.stage = PipelineStage::kConsume;
+        } else if (value == "parse") {
+          parsed.stage = PipelineStage::kParse;
+        } else if (value != "detect") {
+          return invalidArgument("run: --stage must be consume, parse or detect, not '" + std::string(value) + "'");
+        }
+      } else if (flag == "--log-format") {
+        const Result<LogFormat> format = parseLogFormat(value);
+        if (!format) return invalidArgument("run: " + format.status().message());
+        parsed.logFormat = *format;
+      } else if (flag == "--log-level") {
+        const Result<LogLevel> level = parseLogLevel(value);
+        if (!level) return invalidArgument("run: " + level.status().message());
+        parsed.logLevel = *level;
+      } else {
+        return invalidArgument(kRunUsage);
       }
     }
+    if (parsed.configPath.empty()) return invalidArgument(kRunUsage);
     return parsed;
   }
   if (first == "--help" || first == "-h" || first == "help") {
@@ -121,10 +138,12 @@ std::string usageText() {
   return "auditstream — Kubernetes audit events from Kafka, Sigma rules, alerts to Kafka and Alertmanager\n"
          "\n"
          "Usage:\n"
-         "  auditstream run --config FILE [--stage consume|parse|detect]\n"
+         "  auditstream run --config FILE [--stage consume|parse|detect] [--log-format kv|json]\n"
+         "                  [--log-level debug|info|warn|error]\n"
          "      the service: a Kafka consumer group over the audit topics, alerts to the configured sinks\n"
          "      (docs/config.md); SIGTERM drains and commits, SIGHUP reloads the rules; --stage consume or\n"
-         "      parse stops each message after that stage (ceilings for benchmarks, no alerts)\n"
+         "      parse stops each message after that stage (ceilings for benchmarks, no alerts); logs are\n"
+         "      one record a line on stderr, key=value (kv, the default) or JSON objects (json)\n"
          "  auditstream replay --rules DIR... [--threads N] [--cluster NAME] [--quiet] [FILE...|-]\n"
          "      match audit events (JSON lines, JSON documents, EventLists, Fluent Bit / Event Hubs\n"
          "      envelopes) against Sigma rules; alerts as JSON lines on stdout, a summary on stderr\n"

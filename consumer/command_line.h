@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/log.h"
 #include "common/result.h"
 #include "consumer/pipeline_stage.h"
 
@@ -17,6 +18,8 @@ struct CommandLine {
   Command command = Command::kHelp;
   std::string configPath;                        // run: --config
   PipelineStage stage = PipelineStage::kDetect;  // run: --stage consume|parse|detect
+  LogFormat logFormat = LogFormat::kKeyValue;    // run: --log-format kv|json
+  LogLevel logLevel = LogLevel::kInfo;           // run: --log-level debug|info|warn|error
   std::vector<std::string> ruleDirs;             // replay, validate: --rules (repeatable)
   std::vector<std::string> inputs;               // replay: files, or "-" for stdin (the default)
   unsigned threads = 1;                          // replay: --threads

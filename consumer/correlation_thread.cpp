@@ -1,7 +1,6 @@
 #include "consumer/correlation_thread.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace auditstream {
 
@@ -10,8 +9,8 @@ constexpr auto kAdvanceEvery = std::chrono::milliseconds(100);  // also when no 
 constexpr auto kStallLimit = std::chrono::seconds(60);
 }  // namespace
 
-CorrelationThread::CorrelationThread(std::unique_ptr<CorrelationEngine> engine)
-    : engine_(std::move(engine)), counters_(engine_->counters()), thread_([this] { run(); }) {}
+CorrelationThread::CorrelationThread(std::unique_ptr<CorrelationEngine> engine, Logger log)
+    : engine_(std::move(engine)), counters_(engine_->counters()), log_(std::move(log)), thread_([this] { run(); }) {}
 
 CorrelationThread::~CorrelationThread() {
   {
@@ -52,7 +51,7 @@ void CorrelationThread::run() {
   try {
     applyBatches();
   } catch (const std::exception& error) {  // a bug: /healthz says so; the consumer thread stops waiting
-    std::fprintf(stderr, "auditstream: correlation thread stopped: %s\n", error.what());
+    log_.error("correlation thread stopped", {{"error", error.what()}});
     std::lock_guard lock(mutex_);
     death_ = error.what();
     idle_ = true;

@@ -24,13 +24,14 @@
 #include <utility>
 #include <vector>
 
+#include "common/log.h"
 #include "engine/correlation_engine.h"
 
 namespace auditstream {
 
 class CorrelationThread {
  public:
-  explicit CorrelationThread(std::unique_ptr<CorrelationEngine> engine);
+  explicit CorrelationThread(std::unique_ptr<CorrelationEngine> engine, Logger log = {});
   ~CorrelationThread();  // stops without finishing (open windows stay open: their messages stay uncommitted)
   CorrelationThread(const CorrelationThread&) = delete;
   CorrelationThread& operator=(const CorrelationThread&) = delete;
@@ -81,7 +82,8 @@ class CorrelationThread {
   CorrelationCounters counters_;
   std::string death_;                                  // why the thread ended early; empty while it runs
   std::chrono::steady_clock::time_point busySince_{};  // when the round being applied started
-  std::thread thread_;                                 // last
+  Logger log_;
+  std::thread thread_;  // last
 };
 
 }  // namespace auditstream

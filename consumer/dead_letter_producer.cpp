@@ -1,13 +1,13 @@
 #include "consumer/dead_letter_producer.h"
 
 #include <chrono>
-#include <cstdio>
 #include <thread>
 
 namespace auditstream {
 
 struct DeadLetterProducer::State {
   std::string topic;
+  Logger log;
   KafkaClientPtr producer;
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> failed{0};
@@ -21,20 +21,22 @@ struct DeadLetterProducer::State {
       ++state->delivered;
     } else {
       ++state->failed;
-      std::fprintf(stderr, "auditstream: dead letter to %s failed: %s\n", state->topic.c_str(),
-                   rd_kafka_err2str(message->err));
+      state->log.error("dead letter not delivered",
+                       {{"topic", state->topic}, {"error", rd_kafka_err2str(message->err)}});
     }
     (*done)();
   }
 };
 
-Result<std::unique_ptr<DeadLetterProducer>> DeadLetterProducer::create(KafkaProperties properties, std::string topic) {
+Result<std::unique_ptr<DeadLetterProducer>> DeadLetterProducer::create(KafkaProperties properties, std::string topic,
+                                                                       Logger log) {
   properties.erase("group.id");
   properties["enable.idempotence"] = "true";
   properties["acks"] = "all";
   ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
   auto state = std::make_unique<State>();
   state->topic = std::move(topic);
+  state->log = std::move(log);
   rd_kafka_conf_set_opaque(conf.get(), state.get());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &State::deliveryReport);
   ASSIGN_OR_RETURN(state->producer, makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf)));
@@ -77,8 +79,7 @@ void DeadLetterProducer::send(std::string_view payload, const DeadLetterSource& 
       continue;
     }
     ++state_->failed;
-    std::fprintf(stderr, "auditstream: dead letter to %s refused: %s\n", state_->topic.c_str(),
-                 rd_kafka_error_string(error.get()));
+    state_->log.error("dead letter refused", {{"topic", state_->topic}, {"error", rd_kafka_error_string(error.get())}});
     (*callback)();
     return;
   }

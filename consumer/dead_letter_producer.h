@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/log.h"
 #include "common/result.h"
 #include "engine/reject_reason.h"
 #include "sinks/kafka_client.h"
@@ -31,7 +32,8 @@ struct DeadLetterSource {
 class DeadLetterProducer {
  public:
   // Errors: invalidArgument naming a bad property.
-  static Result<std::unique_ptr<DeadLetterProducer>> create(KafkaProperties properties, std::string topic);
+  static Result<std::unique_ptr<DeadLetterProducer>> create(KafkaProperties properties, std::string topic,
+                                                            Logger log = {});
   ~DeadLetterProducer();
   DeadLetterProducer(const DeadLetterProducer&) = delete;
   DeadLetterProducer& operator=(const DeadLetterProducer&) = delete;

@@ -96,7 +96,7 @@ int runDemo(const CommandLine& command) {
   ServiceOptions options;
   options.extraSinks.push_back(std::make_shared<ConsoleAlertSink>(stdout, isatty(STDOUT_FILENO) == 1));
   options.progressEvery = std::chrono::seconds(5);
-  options.name = "demo";
+  options.log = Logger::toStderr(LogFormat::kKeyValue, LogLevel::kInfo, "demo");
   // After --duration (or Ctrl-C), 3 more seconds to consume what is already on the topics.
   double stopAt = duration + 3;
   options.stopRequested = [&] {

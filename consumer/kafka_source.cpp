@@ -1,7 +1,5 @@
 #include "consumer/kafka_source.h"
 
-#include <cstdio>
-
 #include "consumer/group_consumer.h"
 
 namespace auditstream {
@@ -11,8 +9,9 @@ void destroyMessage(void* message) { rd_kafka_message_destroy(static_cast<rd_kaf
 
 }  // namespace
 
-Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig& config) {
-  auto source = std::unique_ptr<KafkaSource>(new KafkaSource(config.readyMaxLag, config.cluster.header));
+Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig& config, Logger log) {
+  auto source =
+      std::unique_ptr<KafkaSource>(new KafkaSource(config.readyMaxLag, config.cluster.header, std::move(log)));
   ASSIGN_OR_RETURN(source->consumer_, subscribeGroupConsumer(config, {source.get(), &KafkaSource::onRebalance,
                                                                       &KafkaSource::onStatistics}));
   source->queue_.reset(rd_kafka_queue_get_consumer(source->consumer_.get()));
@@ -29,7 +28,7 @@ void KafkaSource::poll(std::vector<InputMessage>& out, std::size_t max, std::chr
     rd_kafka_message_t* message = raw[static_cast<std::size_t>(i)];
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        std::fprintf(stderr, "auditstream: consume: %s\n", rd_kafka_message_errstr(message));
+        log_.warn("consume error", {{"error", rd_kafka_message_errstr(message)}});
       }
       rd_kafka_message_destroy(message);
       continue;

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "common/log.h"
 #include "common/result.h"
 #include "config/service_config.h"
 #include "consumer/consumer_lag.h"
@@ -23,7 +24,7 @@ namespace auditstream {
 class KafkaSource final : public Source {
  public:
   // Errors: a bad property, a refused subscription.
-  static Result<std::unique_ptr<KafkaSource>> subscribe(const ServiceConfig& config);
+  static Result<std::unique_ptr<KafkaSource>> subscribe(const ServiceConfig& config, Logger log = {});
   ~KafkaSource() override;
 
   void setListener(SourceListener* listener) override { listener_ = listener; }
@@ -39,8 +40,8 @@ class KafkaSource final : public Source {
   const std::map<PartitionKey, std::int64_t>& lagByPartition() const { return lag_; }
 
  private:
-  KafkaSource(std::int64_t readyMaxLag, std::string clusterHeader)
-      : readyMaxLag_(readyMaxLag), clusterHeader_(std::move(clusterHeader)) {}
+  KafkaSource(std::int64_t readyMaxLag, std::string clusterHeader, Logger log)
+      : readyMaxLag_(readyMaxLag), clusterHeader_(std::move(clusterHeader)), log_(std::move(log)) {}
   const StreamName& streamOf(const rd_kafka_message_t& message);
   std::vector<const StreamName*> namesOf(const rd_kafka_topic_partition_list_t& partitions);
   static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
@@ -49,6 +50,7 @@ class KafkaSource final : public Source {
 
   std::int64_t readyMaxLag_;
   std::string clusterHeader_;  // its value is a message's cluster hint
+  Logger log_;
   SourceListener* listener_ = nullptr;
   std::deque<StreamName> streams_;  // never moves: messages point at their stream
   std::map<PartitionKey, std::uint32_t> index_;

@@ -34,7 +34,12 @@ int runCommand(const std::vector<std::string_view>& args) {
     case Command::kReplay: return runReplay(*parsed, stdout);
     case Command::kValidate: return runValidate(*parsed, stdout);
     case Command::kDemo: return runDemo(*parsed);
-    case Command::kRun: return runService(parsed->configPath, parsed->stage);
+    case Command::kRun: {
+      ServiceOptions options;
+      options.stage = parsed->stage;
+      options.log = Logger::toStderr(parsed->logFormat, parsed->logLevel, "auditstream");
+      return runService(parsed->configPath, std::move(options));
+    }
   }
   return 0;
 }

@@ -1,7 +1,5 @@
 #include "consumer/partition_worker.h"
 
-#include <cstdio>
-
 namespace auditstream {
 
 void OutcomeQueue::push(std::vector<MessageOutcome> outcomes) {
@@ -25,6 +23,8 @@ PartitionWorker::PartitionWorker(std::unique_ptr<EventProcessor> processor, cons
     : processor_(std::move(processor)),
       context_(context),
       resolver_(context.identity),
+      dispatch_(context.router ? std::make_optional<AlertDispatch>(*context.router, *context.deliveredLatency)
+                               : std::nullopt),
       rejectionLog_(*context.clock, 10, std::chrono::seconds(1)),
       inbox_(std::size_t{1} << 20U),  // batches; the consumer pauses partitions long before this fills
       thread_([this] { run(); }) {}
@@ -44,6 +44,8 @@ void PartitionWorker::replaceProcessor(std::unique_ptr<EventProcessor> processor
   std::lock_guard lock(countersMutex_);
   counters_ = processor_->counters();
 }
+
+AlertCounts PartitionWorker::alertCounts() const { return dispatch_ ? dispatch_->counts() : AlertCounts{}; }
 
 ProcessCounters PartitionWorker::counters() const {
   std::lock_guard lock(countersMutex_);
@@ -78,7 +80,7 @@ void PartitionWorker::run() {
   try {
     processBatches();
   } catch (const std::exception& error) {  // a bug: say so on /healthz rather than hang silently
-    std::fprintf(stderr, "auditstream: partition worker stopped: %s\n", error.what());
+    context_.log.error("partition worker stopped", {{"error", error.what()}});
     std::lock_guard lock(countersMutex_);
     death_ = error.what();
     alive_ = false;
@@ -118,28 +120,47 @@ MessageOutcome PartitionWorker::process(const InputMessage& message) {
   MessageContext context{cluster.cluster, message.time, std::nullopt, stream.positional ? stream.index : 0};
   if (stream.positional) context.provenance = AlertProvenance{stream.topic, stream.partition, message.offset};
   if (cluster.eventFieldFirst && context_.clusterField) context.clusterField = &*context_.clusterField;
-  const std::vector<Rejection> rejections = processor_->process(message.payload, context, outcome.alerts);
-  for (const Rejection& rejection : rejections) {
+  ProcessResult result = processor_->process(message.payload, context);
+  for (const Rejection& rejection : result.rejections) {
     std::uint64_t leftOut = 0;
     if (rejectionLog_.allow(leftOut)) {
       if (leftOut > 0) {
-        std::fprintf(stderr, "auditstream: %llu more rejections not logged (auditstream_rejected_total counts all)\n",
-                     static_cast<unsigned long long>(leftOut));
+        context_.log.warn("more rejections not logged (auditstream_rejected_total counts all)",
+                          {{"not_logged", leftOut}});
       }
-      std::fprintf(stderr, "auditstream: rejected %s[%d]@%lld: %s: %s\n", stream.topic.c_str(), stream.partition,
-                   static_cast<long long>(message.offset), std::string(rejectReasonName(rejection.reason)).c_str(),
-                   rejection.message.c_str());
+      context_.log.warn("message rejected", {{"topic", stream.topic},
+                                             {"partition", stream.partition},
+                                             {"offset", message.offset},
+                                             {"reason", rejectReasonName(rejection.reason)},
+                                             {"detail", rejection.message}});
     }
     if (context_.deadLetters == nullptr) continue;
-    if (!outcome.effects)
-      outcome.effects = std::make_shared<MessageEffects>(stream.index, message.offset, *context_.done);
-    outcome.effects->hold();
+    effectsOf(outcome).hold();
     context_.deadLetters->send(message.payload, {stream.topic, stream.partition, message.offset, cluster.cluster},
                                rejection, [effects = outcome.effects] { effects->settle(); });
   }
-  outcome.latestEventTime = processor_->latestEventTime();
-  outcome.signals = processor_->takeSignals();
+  routeAlerts(result.alerts, outcome);
+  outcome.signals = std::move(result.signals);
+  outcome.latestEventTime = result.latestEventTime;
   return outcome;
+}
+
+// The message's own hold on its effects stays until the polling thread applies the outcome: its offset
+// cannot be done before then, however fast the sinks acknowledge.
+MessageEffects& PartitionWorker::effectsOf(MessageOutcome& outcome) {
+  if (!outcome.effects)
+    outcome.effects = std::make_shared<MessageEffects>(outcome.slot, outcome.offset, *context_.done);
+  return *outcome.effects;
+}
+
+void PartitionWorker::routeAlerts(std::vector<Alert>& alerts, MessageOutcome& outcome) {
+  if (!dispatch_) {
+    outcome.alerts = std::move(alerts);
+    return;
+  }
+  if (alerts.empty()) return;
+  effectsOf(outcome);
+  for (Alert& alert : alerts) dispatch_->route(std::move(alert), outcome.effects);
 }
 
 }  // namespace auditstream

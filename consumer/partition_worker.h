@@ -1,10 +1,12 @@
 // PartitionWorker: one of the pipeline's N worker threads. Every stream (a Kafka partition) belongs to
 // exactly one worker (ARCHITECTURE.md, Threads), so a stream's messages are parsed and matched in offset
 // order, and parsing — the dominant cost — runs in parallel across streams. The polling thread submits
-// batches; the worker decodes, matches and builds alerts with its own EventProcessor, sends rejected
-// messages to the dead-letter topic itself, and hands each message's outcome (alerts, signals, latest
-// event time) back through the OutcomeQueue, in submission order. Routing and offsets stay on the
-// polling thread, which hands the signals on to the CorrelationThread.
+// batches; the worker decodes, matches and builds alerts with its own EventProcessor, routes those alerts
+// to the sinks itself (AlertDispatch: each holds its message's commit until acknowledged), sends rejected
+// messages to the dead-letter topic itself, and hands each message's outcome (signals, latest event
+// time, the effects still pending) back through the OutcomeQueue, in submission order. Offsets stay on
+// the polling thread, which hands the signals on to the CorrelationThread. Without a router in the
+// context (a finite input, routed in input order) the alerts go back in the outcome.
 //
 // submit(), idle(), replaceProcessor() and counters() are called by the polling thread; the worker
 // thread only touches its processor, its resolver and the queues.
@@ -21,6 +23,7 @@
 
 #include "common/blocking_queue.h"
 #include "config/service_config.h"
+#include "consumer/alert_dispatch.h"
 #include "consumer/cluster_resolver.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/log_budget.h"
@@ -34,10 +37,10 @@ namespace auditstream {
 struct MessageOutcome {
   std::uint32_t slot = 0;
   std::int64_t offset = 0;
-  std::vector<Alert> alerts;
+  std::vector<Alert> alerts;  // only when the worker does not route (WorkerContext::router is null)
   std::vector<Signal> signals;
   std::optional<EventTime> latestEventTime;
-  std::shared_ptr<MessageEffects> effects;  // set when the worker already started effects (dead letters)
+  std::shared_ptr<MessageEffects> effects;  // set when the worker started effects (alerts, dead letters)
 };
 
 // Outcomes from all workers to the consumer thread; `wake` interrupts the consumer's poll.
@@ -57,10 +60,13 @@ struct WorkerContext {
   ClusterIdentity identity;
   std::optional<FieldPath> clusterField;      // when cluster.from lists field
   DeadLetterProducer* deadLetters = nullptr;  // null: rejected messages are counted and logged only
+  AlertRouter* router = nullptr;              // null: alerts go back in the outcome
+  const AlertDispatch::Latency* deliveredLatency = nullptr;
   DoneOffsets* done = nullptr;
   OutcomeQueue* outcomes = nullptr;
   PipelineStage stage = PipelineStage::kDetect;
   const Clock* clock = nullptr;  // for the rejection log's budget
+  Logger log;
 };
 
 class PartitionWorker {
@@ -77,6 +83,8 @@ class PartitionWorker {
   void replaceProcessor(std::unique_ptr<EventProcessor> processor);
   // A snapshot, refreshed after every batch.
   ProcessCounters counters() const;
+  // What this worker routed (any thread).
+  AlertCounts alertCounts() const;
   // Empty while the thread runs and makes progress; else why not (it died, or one batch takes minutes).
   std::string problem() const;
 
@@ -84,11 +92,14 @@ class PartitionWorker {
   void run();
   void processBatches();
   MessageOutcome process(const InputMessage& message);
+  void routeAlerts(std::vector<Alert>& alerts, MessageOutcome& outcome);
+  MessageEffects& effectsOf(MessageOutcome& outcome);
 
   std::unique_ptr<EventProcessor> processor_;
   const WorkerContext& context_;
   ClusterResolver resolver_;
-  LogBudget rejectionLog_;  // 10 lines a second per worker; the rest are counted
+  std::optional<AlertDispatch> dispatch_;  // when the context has a router
+  LogBudget rejectionLog_;                 // 10 lines a second per worker; the rest are counted
   BlockingQueue<std::vector<InputMessage>> inbox_;
   std::atomic<std::size_t> pending_{0};  // messages submitted and not yet handed back
   std::atomic<bool> alive_{true};

@@ -1,7 +1,6 @@
 #include "consumer/pipeline.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <thread>
 
 namespace auditstream {
@@ -16,12 +15,6 @@ constexpr auto kCommitEvery = std::chrono::seconds(1);
 constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
 constexpr auto kStopDrainBound = std::chrono::seconds(10);
 
-double secondsSince(EventTime time) {
-  const auto now =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return static_cast<double>(now - time.nanosSinceEpoch) / 1e9;
-}
-
 }  // namespace
 
 Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* deadLetters,
@@ -32,6 +25,7 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
       options_(std::move(options)),
       clock_(clock),
       correlations_(std::move(correlations)),
+      dispatch_(router, options_.deliveredLatency),
       lastAdvance_(SteadyClock::now()),
       lastCommit_(lastAdvance_),
       outcomes_([this] { source_.wake(); }) {
@@ -40,7 +34,8 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
     if (correlations_ && correlations_->size() > 0) {
       shards_ = std::make_unique<CorrelationShards>(correlations_, options_.correlation, options_.correlationShards,
                                                     [this](std::vector<Alert>&& alerts) {
-                                                      for (Alert& alert : alerts) route(std::move(alert), [] {});
+                                                      for (Alert& alert : alerts)
+                                                        dispatch_.route(std::move(alert), [] {});
                                                     });
     }
   } else {
@@ -49,11 +44,14 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
   }
   workerContext_.identity = options_.identity;
   workerContext_.clusterField = parseFieldPath(options_.identity.field);
+  workerContext_.router = options_.inputOrder ? nullptr : &router_;  // input order: routed here, in that order
+  workerContext_.deliveredLatency = &options_.deliveredLatency;
   workerContext_.deadLetters = deadLetters;
   workerContext_.done = &done_;
   workerContext_.outcomes = &outcomes_;
   workerContext_.stage = options_.stage;
   workerContext_.clock = &clock_;
+  workerContext_.log = options_.log.child("worker");
   for (auto& processor : processors) {
     workers_.push_back(std::make_unique<PartitionWorker>(std::move(processor), workerContext_));
   }
@@ -62,15 +60,13 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
 
 Pipeline::~Pipeline() { source_.setListener(nullptr); }
 
-template <typename... Args>
-void Pipeline::log(const char* format, Args... args) const {
-  if (!options_.logFlow) return;
-  const std::string line = options_.name + ": " + format + "\n";
-  std::fprintf(stderr, line.c_str(), args...);  // NOLINT(cppcoreguidelines-pro-type-vararg): printf family
+void Pipeline::logFlow(std::string_view message, std::initializer_list<LogField> fields) const {
+  if (options_.logFlow) options_.log.info(message, fields);
 }
 
 std::unique_ptr<CorrelationThread> Pipeline::makeCorrelator() const {
-  return std::make_unique<CorrelationThread>(std::make_unique<CorrelationEngine>(correlations_, options_.correlation));
+  return std::make_unique<CorrelationThread>(std::make_unique<CorrelationEngine>(correlations_, options_.correlation),
+                                             options_.log.child("correlations"));
 }
 
 void Pipeline::step() {
@@ -151,7 +147,7 @@ void Pipeline::submitOrderedRun() {
   if (run_.messages == 0) return;
   OrderedRun run = std::exchange(run_, {});
   if (!shards_) {
-    for (Alert& alert : run.alerts) route(std::move(alert), [] {});
+    for (Alert& alert : run.alerts) dispatch_.route(std::move(alert), [] {});
     return;
   }
   std::vector<std::pair<std::uint32_t, EventTime>> clocks;
@@ -175,7 +171,7 @@ void Pipeline::apply(MessageOutcome& outcome) {
   std::shared_ptr<MessageEffects> effects = outcome.effects
                                                 ? std::move(outcome.effects)
                                                 : std::make_shared<MessageEffects>(outcome.slot, outcome.offset, done_);
-  for (Alert& alert : outcome.alerts) route(std::move(alert), effects);
+  for (Alert& alert : outcome.alerts) dispatch_.route(std::move(alert), effects);
   if (outcome.signals.empty()) {
     effects->settle();
     return;
@@ -199,32 +195,12 @@ std::int64_t Pipeline::commitHoldFor(const Signal& signal) const {
   return std::min(spec.timespanNanos, options_.maxCommitHold.count());
 }
 
-// `acknowledged` runs once the durable sinks have the alert (or refused it for good). An alert they did
-// not deliver (kFailed: a sink stopped first) never acknowledges: its messages stay uncommitted and are
-// consumed again. Durable sinks re-send everything else themselves, without limit.
-void Pipeline::route(Alert alert, std::function<void()> acknowledged) {
-  ++alertsByRule_[{alert.rule->id, alert.rule->level}];
-  ++alertsByLevel_[alert.rule->level];
-  const EventTime eventTime = alert.lastEventTime;
-  router_.route(std::move(alert), [acknowledged = std::move(acknowledged), eventTime,
-                                   latency = &options_.deliveredLatency](const Delivery& delivery) {
-    if (delivery.outcome == DeliveryOutcome::kFailed) return;
-    if (delivery.outcome == DeliveryOutcome::kDelivered && *latency) (*latency)(secondsSince(eventTime));
-    acknowledged();
-  });
-}
-
-void Pipeline::route(Alert alert, const std::shared_ptr<MessageEffects>& effects) {
-  effects->hold();
-  route(std::move(alert), [effects] { effects->settle(); });
-}
-
 // Messages whose signals the engine has applied and whose windows have closed are done with it once
 // every correlation alert that fired so far is acknowledged (CorrelationCommitGate).
 void Pipeline::routeCorrelationAlerts(CorrelationThread::Fired fired) {
   const CorrelationCommitGate::Round round = correlationGate_.open(fired.alerts.size());
   for (Alert& alert : fired.alerts) {
-    route(std::move(alert), [gate = &correlationGate_, round] { gate->acknowledge(round); });
+    dispatch_.route(std::move(alert), [gate = &correlationGate_, round] { gate->acknowledge(round); });
   }
   const std::int64_t applied = fired.appliedThrough;
   std::vector<std::shared_ptr<MessageEffects>> released;
@@ -253,10 +229,11 @@ void Pipeline::applyBackPressure() {
   if (pause) ++pauses_;
   paused_ = pause;
   if (blocked) {
-    log("pausing consumption: %s", sinks.problem.c_str());
+    logFlow("pausing consumption: alerts are not being delivered", {{"reason", sinks.problem}});
   } else {
-    log("%s consumption: %zu messages wait for their alerts' acknowledgements", pause ? "pausing" : "resuming",
-        waiting);
+    logFlow(pause ? "pausing consumption: too many messages wait for their alerts' acknowledgements"
+                  : "resuming consumption",
+            {{"waiting", waiting}});
   }
 }
 
@@ -266,7 +243,7 @@ void Pipeline::commit(bool synchronous) {
   for (const auto& [stream, offset] : tracker_.committable()) positions.push_back({stream, offset});
   if (positions.empty()) return;
   if (const Status status = source_.commit(positions, synchronous); !status.isOk()) {
-    log("%s", status.message().c_str());
+    options_.log.warn(status.message());
     return;
   }
   for (const StreamPosition& position : positions) tracker_.committed(position.stream, position.next);
@@ -294,7 +271,9 @@ void Pipeline::stop() {
     source_.close();
     return;
   }
-  if (!drainWorkers(kStopDrainBound)) log("workers still busy after the drain bound; their offsets stay uncommitted");
+  if (!drainWorkers(kStopDrainBound)) {
+    options_.log.warn("workers still busy after the drain bound; their offsets stay uncommitted");
+  }
   // Open windows are not closed early: their messages stay uncommitted and the next owner rebuilds them.
   // Without a commit hold, the windows are closed now (what can fire fires) and everything is committed.
   if (options_.maxCommitHold.count() == 0) {
@@ -311,7 +290,7 @@ void Pipeline::stop() {
 
 void Pipeline::assigned(std::span<const StreamName* const> streams) {
   paused_ = false;  // a new assignment starts unpaused; back-pressure pauses it again if it must
-  log("assigned %zu partitions", streams.size());
+  logFlow("partitions assigned", {{"partitions", streams.size()}});
 }
 
 // Revoked: finish what the workers hold, give the sinks a bounded chance, commit what is done, forget the
@@ -323,9 +302,9 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   router_.flush(kRevokeDrainBound);
   commit(true);
   for (const StreamName* stream : streams) tracker_.revoke(stream->index);
-  log("revoked %zu partitions (drained and committed in %lld ms)", streams.size(),
-      static_cast<long long>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()));
+  logFlow("partitions revoked: drained and committed",
+          {{"partitions", streams.size()},
+           {"took_ms", std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()}});
 }
 
 void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> processors,
@@ -346,8 +325,10 @@ PipelineTotals Pipeline::totals() const {
   for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
   if (correlator_) totals.correlations = correlator_->counters();
   if (shards_) totals.correlations = shards_->counters();
-  totals.alertsByRule = alertsByRule_;
-  totals.alertsByLevel = alertsByLevel_;
+  AlertCounts alerts = dispatch_.counts();
+  for (const auto& worker : workers_) alerts.add(worker->alertCounts());
+  totals.alertsByRule = std::move(alerts.byRule);
+  totals.alertsByLevel = std::move(alerts.byLevel);
   totals.committedOffsets = committedOffsets_;
   totals.pauses = pauses_;
   totals.inFlightMessages = tracker_.inFlight();

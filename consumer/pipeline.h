@@ -1,7 +1,8 @@
 // Pipeline: one path for every input (ARCHITECTURE.md, Data flow and Threads). A Source delivers messages;
 // the polling thread hands each stream's messages to the one PartitionWorker that owns it; workers decode,
-// match and build alerts in parallel; the polling thread routes the alerts (AlertRouter → sinks), feeds
-// signals to the CorrelationThread in event time, and commits back to the source only the positions whose
+// match, build alerts and route them (AlertDispatch → AlertRouter → sinks) in parallel; the polling
+// thread feeds signals to the CorrelationThread in event time, routes what the correlations fired, and
+// commits back to the source only the positions whose
 // effects are done (OffsetTracker): alerts acknowledged by the durable sinks — stateless ones and the
 // correlation alerts the message's signals fed (CorrelationCommitGate) — dead letters written, the
 // correlation windows the message joined closed (max_commit_hold). A durable delivery never settles by
@@ -20,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "config/service_config.h"
+#include "consumer/alert_dispatch.h"
 #include "consumer/correlation_commit_gate.h"
 #include "consumer/correlation_thread.h"
 #include "consumer/dead_letter_producer.h"
@@ -43,7 +46,7 @@ struct PipelineOptions {
   std::chrono::nanoseconds maxCommitHold{0};     // correlation.max_commit_hold
   std::size_t queueMessages = 100'000;           // limits.queue_messages
   std::function<void(double)> deliveredLatency;  // event time → durable acknowledgement, seconds; optional
-  std::string name = "auditstream";              // prefix of log lines
+  Logger log;                                    // the pipeline's own records; workers log as "worker"
   bool logFlow = true;  // log pauses, resumes, assignments and revokes (replay: no, they are its routine)
   // A finite input whose result must not depend on timing or the worker count (`replay`): outcomes are
   // applied in the order the source gave the messages, and correlations run sharded by group key over
@@ -110,15 +113,12 @@ class Pipeline final : public SourceListener {
   void applyOrdered(MessageOutcome& outcome);
   void submitOrderedRun();
   std::int64_t commitHoldFor(const Signal& signal) const;
-  void route(Alert alert, std::function<void()> acknowledged);
-  void route(Alert alert, const std::shared_ptr<MessageEffects>& effects);
   void routeCorrelationAlerts(CorrelationThread::Fired fired);
   void applyBackPressure();
   void commit(bool synchronous);
   bool drainWorkers(std::chrono::milliseconds bound);
   std::unique_ptr<CorrelationThread> makeCorrelator() const;
-  template <typename... Args>
-  void log(const char* format, Args... args) const;
+  void logFlow(std::string_view message, std::initializer_list<LogField> fields = {}) const;
 
   // Declaration order is destruction order reversed: what a later member's threads call into comes first.
   Source& source_;
@@ -131,8 +131,7 @@ class Pipeline final : public SourceListener {
   std::unique_ptr<CorrelationThread> correlator_;
   std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
   CorrelationCommitGate correlationGate_;         // the sinks' acks call into it
-  std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule_;
-  std::map<std::string, std::uint64_t> alertsByLevel_;
+  AlertDispatch dispatch_;                        // correlation alerts, and a finite input's alerts in input order
   std::uint64_t committedOffsets_ = 0;
   std::uint64_t pauses_ = 0;
   bool paused_ = false;

@@ -140,7 +140,7 @@ int runReplay(const CommandLine& command, std::FILE* out) {
   options.inputOrder = true;
   options.correlationShards = command.threads;
   options.queueMessages = std::size_t{16} * FileSource::kRun * command.threads;  // read ahead, bounded
-  options.name = "replay";
+  options.log = Logger::toStderr(LogFormat::kKeyValue, LogLevel::kInfo, "replay");
   options.logFlow = false;
   const SystemClock clock;
   std::uint64_t repeats = 0;

@@ -32,13 +32,14 @@ class Service {
 
   int run() {
     if (Status status = start(); !status.isOk()) {
-      std::fprintf(stderr, "%s: %s\n", options_.name.c_str(), status.message().c_str());
+      log_.error(status.message());
       return 1;
     }
-    log("consuming " + (config_.topics.empty() ? config_.topicPattern : config_.topics.front()) + " as group " +
-        config_.kafka.at("group.id") + " with " + std::to_string(pipeline_->workers()) + " workers; " +
-        std::to_string(pack_.rules->size()) + " rules, " + std::to_string(pack_.correlations->size()) +
-        " correlations");
+    log_.info("consuming", {{"topics", config_.topics.empty() ? config_.topicPattern : config_.topics.front()},
+                            {"group", config_.kafka.at("group.id")},
+                            {"workers", pipeline_->workers()},
+                            {"rules", pack_.rules->size()},
+                            {"correlations", pack_.correlations->size()}});
     started_ = SteadyClock::now();
     auto lastPublish = started_;
     auto lastProgress = started_;
@@ -55,26 +56,25 @@ class Service {
         printProgress();
       }
     }
-    log("stopping: draining workers, closing windows, flushing sinks, committing");
+    log_.info("stopping: draining workers, closing windows, flushing sinks, committing");
     pipeline_->stop();
     printProgress();
     return 0;
   }
 
  private:
-  void log(const std::string& line) const { std::fprintf(stderr, "%s: %s\n", options_.name.c_str(), line.c_str()); }
-
   Status start() {
     RETURN_IF_ERROR(checkOutputTopics(config_, kStartupCheckBound));
     ASSIGN_OR_RETURN(metrics_, ServiceMetrics::create(config_.metricsAddress));
-    ASSIGN_OR_RETURN(ServiceSinks sinks, makeServiceSinks(config_, clock_, options_.extraSinks));
+    ASSIGN_OR_RETURN(ServiceSinks sinks, makeServiceSinks(config_, clock_, options_.extraSinks, log_));
     sinkCounts_ = std::move(sinks.counts);
     ASSIGN_OR_RETURN(router_, AlertRouter::create(std::move(sinks.all), sinks.routes));
     if (!config_.deadLetterTopic.empty()) {
-      ASSIGN_OR_RETURN(deadLetters_, DeadLetterProducer::create(config_.kafka, config_.deadLetterTopic));
+      ASSIGN_OR_RETURN(deadLetters_,
+                       DeadLetterProducer::create(config_.kafka, config_.deadLetterTopic, log_.child("dead-letters")));
     }
     ASSIGN_OR_RETURN(std::vector<std::unique_ptr<EventProcessor>> processors, makeProcessors());
-    ASSIGN_OR_RETURN(source_, KafkaSource::subscribe(config_));
+    ASSIGN_OR_RETURN(source_, KafkaSource::subscribe(config_, log_.child("source")));
     PipelineOptions options;
     options.identity = config_.cluster;
     options.stage = options_.stage;
@@ -87,7 +87,7 @@ class Service {
     options.deliveredLatency = [metrics = metrics_.get()](double seconds) {
       metrics->observeDetectionLatency(seconds);
     };
-    options.name = options_.name;
+    options.log = log_;
     pipeline_ = std::make_unique<Pipeline>(*source_, *router_, deadLetters_.get(), std::move(processors),
                                            pack_.correlations, std::move(options), clock_);
     ProcessSignals::install();
@@ -111,8 +111,9 @@ class Service {
   void reload() {
     RulePack pack = loadRulePack(config_.rules);
     if (!pack.problems.empty()) {
-      log("reload rejected, keeping the " + std::to_string(pack_.rules->size()) + " loaded rules:");
-      for (const Status& problem : pack.problems) std::fprintf(stderr, "  %s\n", problem.message().c_str());
+      log_.error("reload rejected, keeping the loaded rules",
+                 {{"rules", pack_.rules->size()}, {"problems", pack.problems.size()}});
+      for (const Status& problem : pack.problems) log_.error(problem.message());
       metrics_->countReload(false);
       return;
     }
@@ -120,14 +121,13 @@ class Service {
     Result<std::vector<std::unique_ptr<EventProcessor>>> processors = makeProcessors();
     if (!processors) {
       std::swap(pack_, pack);
-      log("reload rejected, keeping the loaded rules: " + processors.status().message());
+      log_.error("reload rejected, keeping the loaded rules: " + processors.status().message());
       metrics_->countReload(false);
       return;
     }
     pipeline_->replaceRules(std::move(processors).value(), pack_.correlations);
     metrics_->countReload(true);
-    log("reloaded: " + std::to_string(pack_.rules->size()) + " rules, " + std::to_string(pack_.correlations->size()) +
-        " correlations");
+    log_.info("reloaded", {{"rules", pack_.rules->size()}, {"correlations", pack_.correlations->size()}});
   }
 
   ServiceTotals totals() const {
@@ -179,7 +179,7 @@ class Service {
 
   void printProgress() {
     const double seconds = std::chrono::duration<double>(SteadyClock::now() - started_).count();
-    log(progressLine(totals(), seconds, pipeline_->totals().alertsByLevel, source_->status().lag));
+    log_.info(progressLine(totals(), seconds, pipeline_->totals().alertsByLevel, source_->status().lag));
   }
 
   // Declaration order is destruction order reversed: the sinks and the dead-letter producer (whose acks
@@ -187,6 +187,7 @@ class Service {
   ServiceConfig config_;
   RulePack pack_;
   ServiceOptions options_;
+  Logger log_ = options_.log;
   SystemClock clock_;
   std::unique_ptr<ServiceMetrics> metrics_;
   std::set<PartitionKey> publishedLag_;
@@ -205,20 +206,18 @@ int runService(ServiceConfig config, RulePack pack, ServiceOptions options) {
   return service.run();
 }
 
-int runService(const std::string& configPath, PipelineStage stage) {
+int runService(const std::string& configPath, ServiceOptions options) {
   Result<ServiceConfig> config = loadServiceConfig(configPath);
   if (!config) {
-    std::fprintf(stderr, "auditstream: %s\n", config.status().message().c_str());
+    options.log.error(config.status().message());
     return 1;
   }
   RulePack pack = loadRulePack(config->rules);
   if (!pack.problems.empty()) {
-    for (const Status& problem : pack.problems) std::fprintf(stderr, "%s\n", problem.message().c_str());
-    std::fprintf(stderr, "auditstream: %zu problem(s) in the rules; not starting\n", pack.problems.size());
+    for (const Status& problem : pack.problems) options.log.error(problem.message());
+    options.log.error("problems in the rules; not starting", {{"problems", pack.problems.size()}});
     return 1;
   }
-  ServiceOptions options;
-  options.stage = stage;
   return runService(std::move(config).value(), std::move(pack), std::move(options));
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "config/rule_pack.h"
 #include "config/service_config.h"
 #include "consumer/pipeline_stage.h"
@@ -24,7 +25,7 @@ struct ServiceOptions {
   std::vector<std::shared_ptr<AlertSink>> extraSinks;  // e.g. the demo's console; every alert, unthrottled
   std::function<bool()> stopRequested;                 // default: SIGTERM/SIGINT
   std::chrono::seconds progressEvery{10};
-  std::string name = "auditstream";  // prefix of log and progress lines
+  Logger log = Logger::toStderr(LogFormat::kKeyValue, LogLevel::kInfo, "auditstream");  // its components: children
   PipelineStage stage = PipelineStage::kDetect;
 };
 
@@ -32,6 +33,6 @@ struct ServiceOptions {
 int runService(ServiceConfig config, RulePack pack, ServiceOptions options);
 
 // Loads the config and the rules first; 1 with every problem listed when either is bad.
-int runService(const std::string& configPath, PipelineStage stage = PipelineStage::kDetect);
+int runService(const std::string& configPath, ServiceOptions options);
 
 }  // namespace auditstream

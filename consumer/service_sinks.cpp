@@ -20,10 +20,11 @@ Result<std::string> readSecret(const std::string& path) {
 }  // namespace
 
 Result<ServiceSinks> makeServiceSinks(const ServiceConfig& config, const Clock& clock,
-                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks) {
+                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks, const Logger& log) {
   ServiceSinks sinks;
   if (!config.alertsTopic.empty()) {
-    ASSIGN_OR_RETURN(std::shared_ptr<KafkaAlertSink> kafka, KafkaAlertSink::create({config.kafka, config.alertsTopic}));
+    ASSIGN_OR_RETURN(std::shared_ptr<KafkaAlertSink> kafka,
+                     KafkaAlertSink::create({config.kafka, config.alertsTopic, log.child("kafka-sink")}));
     sinks.routes.push_back({"kafka", {}, "informational", {}});
     sinks.counts.emplace_back([kafka = kafka.get()] {
       KafkaAlertSinkStats& stats = kafka->stats();
@@ -41,6 +42,7 @@ Result<ServiceSinks> makeServiceSinks(const ServiceConfig& config, const Clock& 
     sinkOptions.resolveTimeout = am.resolveTimeout;
     sinkOptions.tls = {am.caFile, am.certFile, am.keyFile, am.insecureSkipVerify};
     sinkOptions.durable = am.durable;
+    sinkOptions.log = log.child("alertmanager");
     if (!am.bearerTokenFile.empty()) {
       ASSIGN_OR_RETURN(sinkOptions.bearerToken, readSecret(am.bearerTokenFile));
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/result.h"
 #include "config/service_config.h"
 #include "consumer/service_metrics.h"
@@ -23,7 +24,8 @@ struct ServiceSinks {
 };
 
 // Errors: a sink that cannot be created (bad Kafka property, unreadable secret file, bad Alertmanager URL).
+// The sinks log as children of `log` ("kafka-sink", "alertmanager").
 Result<ServiceSinks> makeServiceSinks(const ServiceConfig& config, const Clock& clock,
-                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks);
+                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks, const Logger& log);
 
 }  // namespace auditstream

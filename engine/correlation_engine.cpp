@@ -411,6 +411,11 @@ void CorrelationEngine::observe(std::uint32_t partition, EventTime time) {
   if (state_->options.clock != nullptr) state_->partitionActive[partition] = state_->options.clock->monotonicNow();
 }
 
+void CorrelationEngine::add(std::uint32_t partition, std::optional<EventTime> latest, std::vector<Signal> signals) {
+  if (latest) observe(partition, *latest);
+  for (Signal& signal : signals) add(std::move(signal));
+}
+
 void CorrelationEngine::add(Signal signal) {
   observe(signal.partition, signal.time);
   signal.sequence = state_->partitionSequence[signal.partition]++;

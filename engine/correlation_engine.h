@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "common/clock.h"
@@ -54,6 +55,9 @@ class CorrelationEngine {
   void observe(std::uint32_t partition, EventTime time);
   // Buffers a signal; it is applied once the watermark passes its time.
   void add(Signal signal);
+  // One message's part (EventProcessor's ProcessResult): its latest event time moves `partition`'s
+  // clock, its signals are buffered.
+  void add(std::uint32_t partition, std::optional<EventTime> latest, std::vector<Signal> signals);
   // Applies what the watermark has passed, closes ended windows; returns the alerts that fired.
   std::vector<Alert> advance();
   // End of input: everything buffered is applied and every open window closed.

@@ -29,12 +29,12 @@ EventProcessor::EventProcessor(std::shared_ptr<const RuleSet> rules, EnvelopeDec
 
 EventProcessor::~EventProcessor() = default;
 
-std::vector<Rejection> EventProcessor::process(std::string_view message, const MessageContext& context,
-                                               std::vector<Alert>& alerts) {
+ProcessResult EventProcessor::process(std::string_view message, const MessageContext& context) {
   ++counters_.messages;
-  latestEventTime_.reset();
+  ProcessResult result;
+  std::optional<EventTime>& latest = result.latestEventTime;
   DecodeOutcome outcome = decoder_.decode(message, context.messageTime, [&](const AuditEvent& event) {
-    latestEventTime_ = latestEventTime_ ? std::max(*latestEventTime_, event.time) : event.time;
+    latest = latest ? std::max(*latest, event.time) : event.time;
     rules_->match(event, *state_, hits_);
     if (hits_.empty()) return;
     std::string_view cluster = context.cluster;
@@ -45,20 +45,22 @@ std::vector<Rejection> EventProcessor::process(std::string_view message, const M
     for (const std::uint32_t rule : hits_) {
       ++counters_.hitsByRule[rule];
       if (correlations_) {
-        for (const CorrelationInput& input : correlations_->inputsOfRule(rule)) signal(input, event, context, cluster);
+        for (const CorrelationInput& input : correlations_->inputsOfRule(rule))
+          signal(input, event, context, cluster, result.signals);
         if (!correlations_->ruleAlertsAlone(rule)) continue;
       }
-      alerts.push_back(makeEventAlert(rules_->ruleShared(rule), event, cluster, context.provenance));
+      result.alerts.push_back(makeEventAlert(rules_->ruleShared(rule), event, cluster, context.provenance));
     }
     counters_.ruleHits += hits_.size();
   });
   counters_.events += outcome.events;
   for (const Rejection& rejection : outcome.rejections) ++counters_.rejects[static_cast<std::size_t>(rejection.reason)];
-  return std::move(outcome.rejections);
+  result.rejections = std::move(outcome.rejections);
+  return result;
 }
 
 void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context,
-                            std::string_view cluster) {
+                            std::string_view cluster, std::vector<Signal>& signals) {
   const CorrelationSpec& spec = correlations_->at(input.correlation).spec;
   // first_seen history rules never alert: their signals need no evidence, and repeats need no signal.
   const bool historyOnly = spec.type == CorrelationType::kFirstSeen && input.ordinal + 1 < spec.rules.size();
@@ -81,7 +83,7 @@ void EventProcessor::signal(const CorrelationInput& input, const AuditEvent& eve
     signal.evidence = evidenceOf(event);
     signal.provenance = context.provenance;
   }
-  signals_.push_back(std::move(signal));
+  signals.push_back(std::move(signal));
 }
 
 bool EventProcessor::sentRecently(const CorrelationInput& input, EventTime time, std::string_view cluster) {

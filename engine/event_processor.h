@@ -47,6 +47,16 @@ struct ProcessCounters {
 // Adds `part` into `total` (several workers' processors into one view); hitsByRule grows as needed.
 void addCounters(ProcessCounters& total, const ProcessCounters& part);
 
+// What one message gave: its stateless alerts, the signals for the correlation engine, the reasons
+// its bytes or events were refused, and the latest event time it carried (its events move the
+// partition's clock, matching or not).
+struct ProcessResult {
+  std::vector<Alert> alerts;
+  std::vector<Signal> signals;
+  std::vector<Rejection> rejections;
+  std::optional<EventTime> latestEventTime;
+};
+
 class EventProcessor {
  public:
   // Errors: invalidArgument from the envelope options; internalError if Hyperscan scratch fails.
@@ -58,14 +68,8 @@ class EventProcessor {
   EventProcessor(const EventProcessor&) = delete;
   EventProcessor& operator=(const EventProcessor&) = delete;
 
-  // Decodes `message` and matches every event in it; appends alerts to `alerts` and returns the
-  // rejections (also counted in counters()).
-  std::vector<Rejection> process(std::string_view message, const MessageContext& context, std::vector<Alert>& alerts);
-
-  // Signals produced since the last call, for the correlation engine.
-  std::vector<Signal> takeSignals() { return std::exchange(signals_, {}); }
-  // The latest event time of the last processed message (its events move the partition's clock).
-  std::optional<EventTime> latestEventTime() const { return latestEventTime_; }
+  // Decodes `message` and matches every event in it (rejections are also counted in counters()).
+  ProcessResult process(std::string_view message, const MessageContext& context);
 
   // Only decodes and parses (the benchmarks' parse-only baseline); returns the number of events.
   std::size_t parseOnly(std::string_view message);
@@ -77,13 +81,11 @@ class EventProcessor {
   EventProcessor(std::shared_ptr<const RuleSet> rules, EnvelopeDecoder decoder, std::unique_ptr<MatchState> state,
                  std::shared_ptr<const CorrelationSet> correlations);
   void signal(const CorrelationInput& input, const AuditEvent& event, const MessageContext& context,
-              std::string_view cluster);
+              std::string_view cluster, std::vector<Signal>& signals);
   bool sentRecently(const CorrelationInput& input, EventTime time, std::string_view cluster);
 
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const CorrelationSet> correlations_;
-  std::vector<Signal> signals_;
-  std::optional<EventTime> latestEventTime_;
   EnvelopeDecoder decoder_;
   std::unique_ptr<MatchState> state_;
   std::vector<std::uint32_t> hits_;

@@ -64,12 +64,8 @@ void detect(benchmark::State& state, bool exactValuesInHyperscan) {
   const auto& messages = corpus(static_cast<int>(state.range(0)));
   auto processor = EventProcessor::create(bundledRules(exactValuesInHyperscan), EnvelopeOptions{}).value();
   const MessageContext context{"bench", std::nullopt, std::nullopt};
-  std::vector<Alert> alerts;
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's loop idiom
-    for (const std::string& message : messages) {
-      alerts.clear();
-      processor->process(message, context, alerts);
-    }
+    for (const std::string& message : messages) benchmark::DoNotOptimize(processor->process(message, context));
   }
   report(state, messages, processor->counters().events);
   state.counters["alerts_per_event"] =
@@ -95,22 +91,16 @@ void BM_DetectWithCorrelations(benchmark::State& state) {
   auto processor = EventProcessor::create(pack.rules, EnvelopeOptions{}, pack.correlations).value();
   CorrelationEngine engine(pack.correlations, CorrelationOptions{});
   const MessageContext context{"bench", std::nullopt, std::nullopt};
-  std::vector<Alert> alerts;
   std::size_t fired = 0;
   std::size_t i = 0;
-  const auto handOver = [&] {
-    for (Signal& signal : processor->takeSignals()) engine.add(std::move(signal));
-    fired += engine.advance().size();
-  };
   for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores): Google Benchmark's loop idiom
     for (const std::string& message : messages) {
-      alerts.clear();
-      processor->process(message, context, alerts);
-      if (const auto latest = processor->latestEventTime()) engine.observe(0, *latest);
-      if (++i % 1024 == 0) handOver();
+      ProcessResult result = processor->process(message, context);
+      engine.add(0, result.latestEventTime, std::move(result.signals));
+      if (++i % 1024 == 0) fired += engine.advance().size();
     }
   }
-  handOver();
+  fired += engine.advance().size();
   report(state, messages, processor->counters().events);
   state.counters["signals_per_event"] =
       static_cast<double>(engine.counters().signals) / static_cast<double>(processor->counters().events);

@@ -7,7 +7,7 @@ namespace auditstream {
 namespace {
 
 constexpr std::uint64_t kPruneEvery = 4096;
-constexpr std::size_t kRecentIds = std::size_t{1} << 20U;
+constexpr std::size_t kRecentIds = std::size_t{1} << 20U;  // over all shards
 
 // The router's ack, shared by the durable sinks an alert went to; fires when the last one answers.
 struct Fanout {
@@ -46,23 +46,28 @@ Result<std::unique_ptr<AlertRouter>> AlertRouter::create(std::vector<std::shared
     if (sink == sinks.end()) return invalidArgument("route names sink '" + route.sink + "', which is not configured");
     const int rank = levelRank(route.minLevel);
     if (rank < 0) return invalidArgument("route level '" + route.minLevel + "' is not a Sigma level");
-    router->routes_.push_back({std::move(route), *sink, rank, {}});
+    router->routes_.push_back({std::move(route), *sink, rank});
   }
+  for (Shard& shard : router->shards_) shard.throttles.resize(router->routes_.size());
   router->sinks_ = std::move(sinks);
   return router;
 }
 
 void AlertRouter::route(Alert alert, AckCallback ack) {
-  if (!recentIds_.insert(std::hash<std::string>{}(alert.id)).second) {
+  // An alert id determines its rule, cluster and group key: a repeat lands in the shard of its first copy.
+  std::string throttleKey = alert.rule->id + '\x1f' + alert.cluster;
+  for (const auto& [field, value] : alert.groupBy) (throttleKey += '\x1f') += value;
+  Shard& shard = shards_[std::hash<std::string>{}(throttleKey) % kShards];
+  std::unique_lock shardLock(shard.mutex);
+  if (!shard.recentIds.insert(std::hash<std::string>{}(alert.id)).second) {
+    shardLock.unlock();
     ++shared_->stats.repeats;
     ack(Delivery{});
     return;
   }
-  if (recentIds_.size() > kRecentIds) recentIds_.clear();
+  if (shard.recentIds.size() > kRecentIds / kShards) shard.recentIds.clear();
   ++shared_->stats.routed;
   const std::int64_t time = alert.lastEventTime.nanosSinceEpoch;
-  std::string throttleKey = alert.rule->id + '\x1f' + alert.cluster;
-  for (const auto& [field, value] : alert.groupBy) (throttleKey += '\x1f') += value;
   const int rank = levelRank(alert.rule->level);
 
   auto fanout = std::make_shared<Fanout>();
@@ -70,7 +75,8 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
   std::vector<std::pair<AlertSink*, std::shared_ptr<const Alert>>> deliveries;
   const auto shared = std::make_shared<const Alert>(std::move(alert));
   bool matched = false;
-  for (CompiledRoute& route : routes_) {
+  for (std::size_t r = 0; r < routes_.size(); ++r) {
+    const CompiledRoute& route = routes_[r];
     if (rank < route.minLevel) continue;
     if (!route.route.rules.empty() &&
         std::find(route.route.rules.begin(), route.route.rules.end(), shared->rule->id) == route.route.rules.end()) {
@@ -79,7 +85,7 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
     matched = true;
     std::shared_ptr<const Alert> forSink = shared;
     if (route.route.throttle.count() > 0) {
-      Throttle& throttle = route.throttles[throttleKey];
+      Throttle& throttle = shard.throttles[r][throttleKey];
       if (time < throttle.openUntil) {
         ++throttle.folded;
         ++shared_->stats.throttled;
@@ -95,12 +101,13 @@ void AlertRouter::route(Alert alert, AckCallback ack) {
     deliveries.emplace_back(route.sink.get(), std::move(forSink));
   }
   if (!matched) ++shared_->stats.unrouted;
-  if (++sincePrune_ >= kPruneEvery) {  // bounded state: forget windows that have closed
-    sincePrune_ = 0;
-    for (CompiledRoute& route : routes_) {
-      std::erase_if(route.throttles, [&](const auto& entry) { return entry.second.openUntil < time; });
+  if (++shard.sincePrune >= kPruneEvery / kShards) {  // bounded state: forget windows that have closed
+    shard.sincePrune = 0;
+    for (auto& throttles : shard.throttles) {
+      std::erase_if(throttles, [&](const auto& entry) { return entry.second.openUntil < time; });
     }
   }
+  shardLock.unlock();  // the submits below may block (a full queue) and may acknowledge at once
   int durable = 0;
   for (const auto& [sink, forSink] : deliveries) durable += sink->durable() ? 1 : 0;
   fanout->remaining = durable + 1;  // +1 until every submit below has been made

@@ -8,10 +8,14 @@
 // ids are remembered, by 64-bit hash. The router also knows how long its oldest alert has waited for the durable sinks,
 // and whether every durable sink is delivering (health()).
 //
-// route() is called by one thread (the pipeline's alert stage); acks come from the sinks' threads;
-// health() and oldestUnacknowledged() from any thread.
+// route() may be called from several threads at once (each partition worker routes its own alerts): the
+// throttle state and the recent ids are sharded by alert key (rule, cluster, group key), one lock per
+// shard, so alerts of one key see one throttle and workers rarely wait for each other. Acks come from the
+// sinks' threads; health() and oldestUnacknowledged() from any thread. Sinks must accept concurrent
+// submit() calls.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -70,8 +74,15 @@ class AlertRouter {
     AlertRoute route;
     std::shared_ptr<AlertSink> sink;
     int minLevel = 0;
-    std::unordered_map<std::string, Throttle> throttles;
   };
+  // The state of the alert keys whose hash falls in it.
+  struct Shard {
+    std::mutex mutex;
+    std::vector<std::unordered_map<std::string, Throttle>> throttles;  // per route
+    std::unordered_set<std::uint64_t> recentIds;                       // hashes of the ids routed lately
+    std::uint64_t sincePrune = 0;
+  };
+  static constexpr std::size_t kShards = 16;
   AlertRouter() = default;
 
   std::vector<std::shared_ptr<AlertSink>> sinks_;
@@ -84,8 +95,7 @@ class AlertRouter {
     std::uint64_t sequence = 0;
   };
   std::vector<CompiledRoute> routes_;
-  std::uint64_t sincePrune_ = 0;
-  std::unordered_set<std::uint64_t> recentIds_;  // hashes of the ids routed lately
+  std::array<Shard, kShards> shards_;
   std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
 };
 

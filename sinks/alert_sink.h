@@ -52,7 +52,8 @@ class AlertSink {
   virtual std::string_view name() const = 0;
   // Whether the sink's acks gate offset commits.
   virtual bool durable() const = 0;
-  // Called from the routing thread. Never blocks for long: a full queue drops (best-effort) or applies
+  // Called from the routing threads (every partition worker routes its own alerts): implementations
+  // accept concurrent calls. Never blocks for long: a full queue drops (best-effort) or applies
   // back-pressure through the caller's bounded wait (durable).
   virtual void submit(std::shared_ptr<const Alert> alert, AckCallback ack) = 0;
   // Waits until every submitted alert was acked, or `timeout` passed; true when all were.

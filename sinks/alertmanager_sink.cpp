@@ -1,7 +1,6 @@
 #include "sinks/alertmanager_sink.h"
 
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -77,8 +76,8 @@ struct AlertmanagerSink::State {
         if (response && response->status >= 200 && response->status < 300) break;
         if (response && response->status >= 400 && response->status < 500) {
           // Not retried: the batch is wrong for this replica; the body says why.
-          std::fprintf(stderr, "alertmanager: %s answered %ld: %s\n", request.url.c_str(), response->status,
-                       response->body.c_str());
+          options.log.error("alerts refused",
+                            {{"url", request.url}, {"status", response->status}, {"body", response->body}});
           result = {DeliveryOutcome::kRejected,
                     url + " answered " + std::to_string(response->status) + ": " + response->body};
           break;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/result.h"
 #include "sinks/alert_sink.h"
 #include "sinks/http_client.h"
@@ -39,6 +40,7 @@ struct AlertmanagerOptions {
   std::string basicUser;
   std::string basicPassword;
   bool durable = false;
+  Logger log;
 };
 
 struct AlertmanagerStats {

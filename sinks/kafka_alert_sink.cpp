@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <cstdio>
 #include <deque>
 #include <thread>
 
@@ -92,7 +91,7 @@ struct KafkaAlertSink::State {
       if (!fresh && now - entry->second < kLogEvery) return;
       entry->second = now;
     }
-    std::fprintf(stderr, "kafka alert sink: %s\n", line.c_str());
+    options.log.warn(line);
   }
 
   void finish(InFlight* inFlight, const Delivery& delivery) {
@@ -145,7 +144,7 @@ struct KafkaAlertSink::State {
     if (code == RD_KAFKA_RESP_ERR__FATAL) {
       char fatal[512];
       rd_kafka_fatal_error(rk, fatal, sizeof fatal);
-      std::fprintf(stderr, "kafka alert sink: fatal producer error: %s\n", fatal);
+      state->options.log.error("fatal producer error", {{"error", fatal}});
     } else {
       // Transient (broker down, transport): librdkafka retries; alerts wait in its queue.
       state->logRateLimited(rd_kafka_err2name(code), std::string(rd_kafka_err2name(code)) + ": " + reason);

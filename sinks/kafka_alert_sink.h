@@ -23,6 +23,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/log.h"
 #include "common/result.h"
 #include "sinks/alert_sink.h"
 #include "sinks/kafka_client.h"
@@ -32,6 +33,7 @@ namespace auditstream {
 struct KafkaAlertSinkOptions {
   KafkaProperties properties;  // bootstrap.servers and anything else for librdkafka
   std::string topic = "auditstream.alerts";
+  Logger log;
 };
 
 struct KafkaAlertSinkStats {

@@ -38,6 +38,21 @@ TEST(CommandLine, RunTakesAConfigAndOptionallyAStageForCeilings) {
   EXPECT_EQ(wrong.status().message(), "run: --stage must be consume, parse or detect, not 'match'");
   EXPECT_FALSE(parseCommandLine({"run", "--config"}));
   EXPECT_FALSE(parseCommandLine({"run", "--config", "a.yml", "--threads", "2"}));
+  EXPECT_FALSE(parseCommandLine({"run", "--stage", "parse"}));  // no config
+}
+
+TEST(CommandLine, RunLogsAsKeyValueLinesOrJsonObjects) {
+  const auto plain = parseCommandLine({"run", "--config", "a.yml"});
+  EXPECT_EQ(plain->logFormat, LogFormat::kKeyValue);
+  EXPECT_EQ(plain->logLevel, LogLevel::kInfo);
+  const auto json = parseCommandLine({"run", "--log-format", "json", "--config", "a.yml", "--log-level", "warn"});
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->logFormat, LogFormat::kJson);
+  EXPECT_EQ(json->logLevel, LogLevel::kWarn);
+  EXPECT_EQ(json->configPath, "a.yml");
+  const auto wrong = parseCommandLine({"run", "--config", "a.yml", "--log-format", "xml"});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.status().message(), "run: log format 'xml' must be one of kv, json");
 }
 
 TEST(CommandLine, VersionTextNamesEveryLibrary) {

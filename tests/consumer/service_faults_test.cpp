@@ -48,9 +48,8 @@ std::set<std::string> statelessAlertIds(const RulePack& pack, const std::vector<
   auto processor = EventProcessor::create(pack.rules, EnvelopeOptions{}, pack.correlations).value();
   std::set<std::string> ids;
   for (const std::string& event : events) {
-    std::vector<Alert> alerts;
-    processor->process(event, MessageContext{cluster, std::nullopt, std::nullopt, 0}, alerts);
-    for (const Alert& alert : alerts) ids.insert(alert.id);
+    const ProcessResult result = processor->process(event, MessageContext{cluster, std::nullopt, std::nullopt, 0});
+    for (const Alert& alert : result.alerts) ids.insert(alert.id);
   }
   return ids;
 }

@@ -40,10 +40,15 @@ TEST(EventProcessor, AnEventFieldNamesTheClusterWhenPresent) {
   MessageContext context{"from-topic", std::nullopt, std::nullopt, 0};
   context.clusterField = &path;
   std::vector<Alert> alerts;
-  EXPECT_TRUE(processor->process(execEvent(R"(,"kubernetes":{"cluster":"eu-1"})"), context, alerts).empty());
-  EXPECT_TRUE(processor->process(execEvent(""), context, alerts).empty());
+  const auto processInto = [&](const std::string& event) {
+    ProcessResult result = processor->process(event, context);
+    EXPECT_TRUE(result.rejections.empty());
+    for (Alert& alert : result.alerts) alerts.push_back(std::move(alert));
+  };
+  processInto(execEvent(R"(,"kubernetes":{"cluster":"eu-1"})"));
+  processInto(execEvent(""));
   context.clusterField = nullptr;
-  EXPECT_TRUE(processor->process(execEvent(R"(,"kubernetes":{"cluster":"eu-1"})"), context, alerts).empty());
+  processInto(execEvent(R"(,"kubernetes":{"cluster":"eu-1"})"));
   ASSERT_EQ(alerts.size(), 3U);
   EXPECT_EQ(alerts[0].cluster, "eu-1");
   EXPECT_EQ(alerts[1].cluster, "from-topic");

@@ -13,10 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace auditstream;
   static const RulePack pack = loadRulePack({AUDITSTREAM_BUNDLED_RULES_DIR});
   static std::unique_ptr<EventProcessor> processor = EventProcessor::create(pack.rules, EnvelopeOptions{}).value();
-  std::vector<Alert> alerts;
   const std::string_view message(reinterpret_cast<const char*>(data), size);
-  processor->process(message, MessageContext{"fuzz", std::nullopt, std::nullopt}, alerts);
-  for (const Alert& alert : alerts) {
+  const ProcessResult result = processor->process(message, MessageContext{"fuzz", std::nullopt, std::nullopt});
+  for (const Alert& alert : result.alerts) {
     if (alertToJson(alert).empty()) std::abort();
   }
   return 0;

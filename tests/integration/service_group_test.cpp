@@ -111,7 +111,7 @@ TEST(ServiceGroup, TwoMembersSplitThePartitionsAndARebalanceMidStreamLosesNothin
   const bool bothReady = testing::waitUntil(
       [&] {
         return httpGet(portA, "/readyz").starts_with("200") && httpGet(portB, "/readyz").starts_with("200") &&
-               fileText(logB).find("assigned 4 partitions") != std::string::npos;
+               fileText(logB).find("partitions assigned\" partitions=4") != std::string::npos;
       },
       std::chrono::seconds(90), std::chrono::milliseconds(250));
   std::this_thread::sleep_for(std::chrono::seconds(5));  // idle partitions release the watermark (2 s)
@@ -121,7 +121,8 @@ TEST(ServiceGroup, TwoMembersSplitThePartitionsAndARebalanceMidStreamLosesNothin
   stop(a);
   ASSERT_TRUE(aStarted) << fileText(logA);
   ASSERT_TRUE(bothReady) << fileText(logA) << fileText(logB);
-  EXPECT_NE(fileText(logA).find("revoked 8 partitions"), std::string::npos) << fileText(logA);
+  EXPECT_NE(fileText(logA).find("partitions revoked: drained and committed\" partitions=8"), std::string::npos)
+      << fileText(logA);
   EXPECT_NE(metricsA.find("auditstream_assigned_partitions 4"), std::string::npos) << metricsA;
   EXPECT_NE(metricsB.find("auditstream_assigned_partitions 4"), std::string::npos) << metricsB;
 

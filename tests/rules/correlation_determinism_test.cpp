@@ -81,12 +81,10 @@ AlertSummary run(const RulePack& pack, const std::vector<Message>& messages, std
   for (std::size_t start = 0, batch = 0; start < messages.size(); start += batchSize, ++batch) {
     EventProcessor& worker = *workers[batch % processors];
     for (std::size_t i = start; i < std::min(start + batchSize, messages.size()); ++i) {
-      std::vector<Alert> stateless;
-      worker.process(messages[i].text, MessageContext{"c1", std::nullopt, std::nullopt, messages[i].partition},
-                     stateless);
-      collect(stateless);
-      if (const auto latest = worker.latestEventTime()) engine.observe(messages[i].partition, *latest);
-      for (Signal& signal : worker.takeSignals()) engine.add(std::move(signal));
+      ProcessResult result =
+          worker.process(messages[i].text, MessageContext{"c1", std::nullopt, std::nullopt, messages[i].partition});
+      collect(result.alerts);
+      engine.add(messages[i].partition, result.latestEventTime, std::move(result.signals));
     }
     collect(engine.advance());
   }
@@ -149,10 +147,10 @@ TEST(FirstSeenHistory, RepeatsWithinAMinuteAreNotSentAgain) {
   auto processor = EventProcessor::create(pack.rules, EnvelopeOptions{}, pack.correlations).value();
   const MessageContext context{"c1", std::nullopt, std::nullopt, 0};
   const auto signalsOf = [&](const std::string& event) {
-    std::vector<Alert> alerts;
-    EXPECT_TRUE(processor->process(event, context, alerts).empty());
+    const ProcessResult result = processor->process(event, context);
+    EXPECT_TRUE(result.rejections.empty());
     std::pair<int, int> historyAndAlerting{0, 0};
-    for (const Signal& signal : processor->takeSignals()) {
+    for (const Signal& signal : result.signals) {
       if (signal.correlation != firstSeen) continue;
       (signal.ruleOrdinal == 0 ? historyAndAlerting.first : historyAndAlerting.second) += 1;
     }

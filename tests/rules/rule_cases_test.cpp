@@ -79,14 +79,12 @@ CaseRun runCase(const fs::path& dir) {
   std::size_t lineNumber = 0;
   for (const std::string& line : lines(dir / "events.jsonl")) {
     ++lineNumber;
-    std::vector<Alert> alerts;
-    const auto rejections = processor->process(line, MessageContext{"test", std::nullopt, std::nullopt}, alerts);
-    for (const Rejection& rejection : rejections) {
+    ProcessResult result = processor->process(line, MessageContext{"test", std::nullopt, std::nullopt});
+    for (const Rejection& rejection : result.rejections) {
       run.problems.push_back("events.jsonl:" + std::to_string(lineNumber) + ": " + rejection.message);
     }
-    collect(alerts);
-    if (const auto latest = processor->latestEventTime()) correlator.observe(0, *latest);
-    for (Signal& signal : processor->takeSignals()) correlator.add(std::move(signal));
+    collect(result.alerts);
+    correlator.add(0, result.latestEventTime, std::move(result.signals));
     collect(correlator.advance());
   }
   collect(correlator.finish());

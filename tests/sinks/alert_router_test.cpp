@@ -1,6 +1,7 @@
 #include "sinks/alert_router.h"
 
 #include <gtest/gtest.h>
+#include <thread>
 
 #include "tests/sinks/fake_sink.h"
 
@@ -146,6 +147,37 @@ TEST(AlertRouter, AStormPagesOncePerWindowAndTheNextAlertCarriesTheFoldedCount) 
   EXPECT_EQ(paged[2]->folded, 999U);
   EXPECT_EQ(router->stats().throttled.load(), 999U);
   EXPECT_EQ(acks.outcomes.size(), 1002U);
+}
+
+// Every partition worker routes its own alerts: concurrent route() calls see one throttle per key and
+// fold a repeated id once, whichever threads the copies come from.
+TEST(AlertRouter, WorkersRoutingAtOnceShareOneThrottlePerKeyAndFoldRepeatsOnce) {
+  auto kafka = std::make_shared<FakeSink>("kafka", true);
+  auto pager = std::make_shared<FakeSink>("alertmanager", false);
+  auto router = AlertRouter::create({kafka, pager}, {{"kafka", {}, "informational", {}},
+                                                     {"alertmanager", {}, "informational", std::chrono::hours(1)}})
+                    .value();
+  constexpr int kThreads = 4;
+  constexpr int kUsers = 50;
+  constexpr int kPerUser = 200;  // each thread routes every alert once: 3 of 4 copies are repeats
+  std::atomic<int> acked{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kUsers * kPerUser; ++i) {
+        const int n = (i + t * 997) % (kUsers * kPerUser);  // the threads interleave differently
+        Alert alert = alertOf("exec", "high", "user" + std::to_string(n % kUsers), 0);
+        alert.id += "-" + std::to_string(n);
+        router->route(std::move(alert), [&](const Delivery&) { ++acked; });
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(acked.load(), kThreads * kUsers * kPerUser);
+  EXPECT_EQ(router->stats().repeats.load(), std::uint64_t{(kThreads - 1) * kUsers * kPerUser});
+  EXPECT_EQ(kafka->alerts().size(), std::size_t{kUsers * kPerUser});
+  EXPECT_EQ(pager->alerts().size(), std::size_t{kUsers});  // one page per user in the window
+  EXPECT_EQ(router->stats().throttled.load(), std::uint64_t{kUsers * (kPerUser - 1)});
 }
 
 }  // namespace
