@@ -4,12 +4,18 @@
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 say() { echo "$(basename "$0"): $*" >&2; }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now. Another process may take it before we bind;
-# callers retry a failed start with new ports.
+# A TCP port on 127.0.0.1 that nothing listens on right now, below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range): a port in that range can be taken as the local end of any outgoing
+# connection on the machine, which is how a broker restarted after an outage once found its own controller
+# port in use (CI, 2026-12-04). Another server may still pick the same port before we bind; callers retry a
+# failed start with new ports.
 free_port() {
-  local port tries=0
+  local port tries=0 ephemeral_low=32768 low=10000 span
+  read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  span=$(( ephemeral_low - low ))
+  (( span >= 1000 )) || { low=20000; span=40000; }  # no room below a wide ephemeral range: take the old span
   while (( tries++ < 200 )); do
-    port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    port=$(( low + (RANDOM * 32768 + RANDOM) % span ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
