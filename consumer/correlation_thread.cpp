@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
+
 namespace auditstream {
 
 namespace {
@@ -10,7 +12,10 @@ constexpr auto kStallLimit = std::chrono::seconds(60);
 }  // namespace
 
 CorrelationThread::CorrelationThread(std::unique_ptr<CorrelationEngine> engine, Logger log)
-    : engine_(std::move(engine)), counters_(engine_->counters()), log_(std::move(log)), thread_([this] { run(); }) {}
+    : engine_(std::move(engine)), counters_(engine_->counters()), log_(std::move(log)), thread_([this] {
+        nameThisThread("as-correlations");
+        run();
+      }) {}
 
 CorrelationThread::~CorrelationThread() {
   {

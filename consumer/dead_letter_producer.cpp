@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "common/thread_name.h"
+
 namespace auditstream {
 
 struct DeadLetterProducer::State {
@@ -42,6 +44,7 @@ Result<std::unique_ptr<DeadLetterProducer>> DeadLetterProducer::create(KafkaProp
   ASSIGN_OR_RETURN(state->producer, makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf)));
   State* raw = state.get();
   state->poller = std::thread([raw] {
+    nameThisThread("as-dead-letters");
     while (!raw->stopping.load()) rd_kafka_poll(raw->producer.get(), 100);
   });
   return std::unique_ptr<DeadLetterProducer>(new DeadLetterProducer(std::move(state)));

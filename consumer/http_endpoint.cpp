@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "common/thread_name.h"
+
 namespace auditstream {
 namespace {
 
@@ -159,7 +161,10 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::start(const std::string& add
   }
   if (state->listener.fd() < 0) return unavailable("address " + address + ": " + lastError);
   State* raw = state.get();
-  state->thread = std::thread([raw] { raw->serve(); });
+  state->thread = std::thread([raw] {
+    nameThisThread("as-http");
+    raw->serve();
+  });
   return std::unique_ptr<HttpEndpoint>(new HttpEndpoint(std::move(state)));
 }
 

@@ -1,5 +1,7 @@
 #include "consumer/partition_worker.h"
 
+#include "common/thread_name.h"
+
 namespace auditstream {
 
 void OutcomeQueue::push(std::vector<MessageOutcome> outcomes) {
@@ -19,7 +21,8 @@ std::vector<MessageOutcome> OutcomeQueue::take() {
   return std::exchange(outcomes_, {});
 }
 
-PartitionWorker::PartitionWorker(std::unique_ptr<EventProcessor> processor, const WorkerContext& context)
+PartitionWorker::PartitionWorker(std::unique_ptr<EventProcessor> processor, const WorkerContext& context,
+                                 unsigned number)
     : processor_(std::move(processor)),
       context_(context),
       resolver_(context.identity),
@@ -27,7 +30,10 @@ PartitionWorker::PartitionWorker(std::unique_ptr<EventProcessor> processor, cons
                                : std::nullopt),
       rejectionLog_(*context.clock, 10, std::chrono::seconds(1)),
       inbox_(std::size_t{1} << 20U),  // batches; the consumer pauses partitions long before this fills
-      thread_([this] { run(); }) {}
+      thread_([this, number] {
+        nameThisThread("as-worker-" + std::to_string(number));
+        run();
+      }) {}
 
 PartitionWorker::~PartitionWorker() {
   inbox_.close();

@@ -71,7 +71,7 @@ struct WorkerContext {
 
 class PartitionWorker {
  public:
-  PartitionWorker(std::unique_ptr<EventProcessor> processor, const WorkerContext& context);
+  PartitionWorker(std::unique_ptr<EventProcessor> processor, const WorkerContext& context, unsigned number = 0);
   ~PartitionWorker();  // finishes what was submitted, then joins
   PartitionWorker(const PartitionWorker&) = delete;
   PartitionWorker& operator=(const PartitionWorker&) = delete;

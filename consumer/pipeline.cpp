@@ -53,7 +53,8 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
   workerContext_.clock = &clock_;
   workerContext_.log = options_.log.child("worker");
   for (auto& processor : processors) {
-    workers_.push_back(std::make_unique<PartitionWorker>(std::move(processor), workerContext_));
+    const auto number = static_cast<unsigned>(workers_.size());
+    workers_.push_back(std::make_unique<PartitionWorker>(std::move(processor), workerContext_, number));
   }
   source_.setListener(this);
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/blocking_queue.h"
+#include "common/thread_name.h"
 
 namespace auditstream {
 namespace {
@@ -96,7 +97,11 @@ CorrelationShards::CorrelationShards(std::shared_ptr<const CorrelationSet> corre
     state.engines.push_back(std::make_unique<CorrelationEngine>(state.set, options));
     state.queues.push_back(std::make_unique<BlockingQueue<Work>>(8));
   }
-  for (std::size_t i = 0; i < state.engines.size(); ++i) state.threads.emplace_back([this, i] { state_->run(i); });
+  for (std::size_t i = 0; i < state.engines.size(); ++i)
+    state.threads.emplace_back([this, i] {
+      nameThisThread("as-corr-shard-" + std::to_string(i));
+      state_->run(i);
+    });
 }
 
 CorrelationShards::~CorrelationShards() { finish(); }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/base64.h"
+#include "common/thread_name.h"
 #include "sinks/alertmanager_payload.h"
 
 namespace auditstream {
@@ -124,7 +125,10 @@ Result<std::unique_ptr<AlertmanagerSink>> AlertmanagerSink::create(AlertmanagerO
   state->clock = &clock;
   auto sink = std::unique_ptr<AlertmanagerSink>(new AlertmanagerSink(std::move(state)));
   State* raw = sink->state_.get();
-  raw->sender = std::thread([raw] { raw->run(); });
+  raw->sender = std::thread([raw] {
+    nameThisThread("as-alertmanager");
+    raw->run();
+  });
   return sink;
 }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/blocking_queue.h"
+#include "common/thread_name.h"
 
 namespace auditstream {
 namespace {
@@ -177,12 +178,14 @@ Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::create(KafkaAlertSinkOpt
   state->options = std::move(options);
   State* raw = state.get();
   state->poller = std::thread([raw] {
+    nameThisThread("as-alerts-poll");
     while (!raw->stopping.load()) {
       rd_kafka_poll(raw->producer.get(), 100);
       raw->resendDue();
     }
   });
   state->producing = std::thread([raw] {
+    nameThisThread("as-alerts-send");
     while (std::optional<Submitted> item = raw->submitted.pop()) {
       raw->produceWaiting(new InFlight{std::move(item->alert), std::move(item->ack)});  // NOLINT: see finish()
     }

@@ -3,7 +3,10 @@
 // and its outcome applied.
 #include "consumer/partition_worker.h"
 
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <set>
 #include <thread>
 
 #include "config/rule_pack.h"
@@ -36,9 +39,10 @@ struct Harness {
     context.outcomes = &outcomes;
     context.clock = &clock;
   }
-  std::unique_ptr<PartitionWorker> worker() const {
+  std::unique_ptr<PartitionWorker> worker(unsigned number = 0) const {
     const RulePack pack = loadRulePack({AUDITSTREAM_BUNDLED_RULES_DIR});
-    return std::make_unique<PartitionWorker>(EventProcessor::create(pack.rules, EnvelopeOptions{}).value(), context);
+    return std::make_unique<PartitionWorker>(EventProcessor::create(pack.rules, EnvelopeOptions{}).value(), context,
+                                             number);
   }
   std::vector<MessageOutcome> run(PartitionWorker& worker) {
     std::vector<InputMessage> batch(1);
@@ -96,6 +100,23 @@ TEST(PartitionWorker, WithoutARouterTheAlertsGoBackInTheOutcome) {  // a finite 
   ASSERT_EQ(outcomes.size(), 1U);
   EXPECT_FALSE(outcomes[0].alerts.empty());
   EXPECT_TRUE(harness.sink->alerts().empty());
+}
+
+// `top -H`, `perf report --sort comm` and gdb tell the workers apart by name.
+TEST(PartitionWorker, ItsThreadIsNamedAfterItsNumber) {
+  Harness harness(true);
+  auto worker = harness.worker(3);
+  const auto names = [] {
+    std::set<std::string> found;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      found.insert(name);
+    }
+    return found;
+  };
+  EXPECT_TRUE(testing::waitUntil([&] { return names().contains("as-worker-3"); }, std::chrono::seconds(10)));
 }
 
 }  // namespace
