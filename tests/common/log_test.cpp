@@ -1,30 +1,16 @@
 #include "common/log.h"
 
 #include <gtest/gtest.h>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/manual_clock.h"
+#include "tests/support/capturing_log_sink.h"
 
 namespace auditstream {
 namespace {
 
-class CapturingSink final : public LogSink {
- public:
-  void write(std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  std::vector<std::string> lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using CapturingSink = testing::CapturingLogSink;
 
 TEST(Logger, KeyValueLine) {
   ManualClock clock;

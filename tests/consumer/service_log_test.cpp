@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include <mutex>
 #include <set>
 #include <simdjson.h>
 #include <sstream>
@@ -18,33 +17,13 @@
 #include "config/rule_pack.h"
 #include "consumer/service.h"
 #include "sinks/kafka_client.h"
+#include "tests/support/capturing_log_sink.h"
 #include "tests/support/wait_until.h"
 
 namespace auditstream {
 namespace {
 
-// The service's log records, and a copy of each on the real stderr (redirected below).
-class CapturingSink final : public LogSink {
- public:
-  void write(std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    lines_.emplace_back(line);
-  }
-  std::vector<std::string> lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-  bool any(std::string_view text) const {
-    for (const std::string& line : lines()) {
-      if (line.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using CapturingSink = testing::CapturingLogSink;
 
 // Points fd 2 at a file while alive; what reached it is text().
 class StderrCapture {
