@@ -3,6 +3,8 @@
 // not the other way round), and the service (consumer/) does not link the load-test tools (loadtest/;
 // the demo's traffic is traffic/). These tests fail with file:line when a rule is broken, and the
 // planted-violation tests prove the scanner would notice.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -61,7 +63,11 @@ TEST(Layering, TheServiceDoesNotLinkTheLoadTest) {
 class PlantedViolation : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::path(::testing::TempDir()) / "layering_planted" / "engine";
+    // One folder per test and process: ctest runs the two tests at once, and one's TearDown must not
+    // remove the other's files (it did, once in a parallel run).
+    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    root_ = std::filesystem::path(::testing::TempDir()) /
+            ("layering_planted_" + test + "_" + std::to_string(::getpid())) / "engine";
     std::filesystem::remove_all(root_);
     std::filesystem::create_directories(root_ / "nested");
   }
