@@ -1,5 +1,11 @@
 #include "consumer/kafka_source.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+
 #include "consumer/group_consumer.h"
 
 namespace auditstream {
@@ -18,38 +24,83 @@ Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig&
   return source;
 }
 
-KafkaSource::~KafkaSource() { close(); }
+KafkaSource::~KafkaSource() {
+  close();
+  partitionQueues_.clear();
+  lanes_.clear();
+  if (ready_ >= 0) ::close(ready_);
+}
 
 void KafkaSource::poll(std::vector<InputMessage>& out, std::size_t max, std::chrono::milliseconds timeout) {
-  if (raw_.size() < max) raw_.resize(max);  // reused: no allocation per poll
-  std::vector<rd_kafka_message_t*>& raw = raw_;
-  const ssize_t count = rd_kafka_consume_batch_queue(queue_.get(), static_cast<int>(timeout.count()), raw.data(), max);
-  for (ssize_t i = 0; i < count; ++i) {
-    rd_kafka_message_t* message = raw[static_cast<std::size_t>(i)];
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        log_.warn("consume error", {{"error", rd_kafka_message_errstr(message)}});
-      }
-      rd_kafka_message_destroy(message);
-      continue;
-    }
-    InputMessage& input = out.emplace_back();
-    input.stream = &streamOf(*message);
-    input.offset = message->offset;
-    input.payload = {static_cast<const char*>(message->payload), message->len};
-    rd_kafka_timestamp_type_t type{};
-    if (const std::int64_t ms = rd_kafka_message_timestamp(message, &type); ms > 0)
-      input.time = EventTime{ms * 1'000'000};
-    rd_kafka_headers_t* headers = nullptr;
-    const void* value = nullptr;
-    std::size_t size = 0;
-    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        rd_kafka_header_get_last(headers, clusterHeader_.c_str(), &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        value != nullptr) {
-      input.clusterHint = std::string_view(static_cast<const char*>(value), size);
-    }
-    input.owner = MessageOwner(message, &destroyMessage);
+  take(queue_.get(), static_cast<int>(timeout.count()), max, out);
+}
+
+bool KafkaSource::splitIntoLanes(std::size_t lanes) {
+  if (lanes == 0 || !lanes_.empty() || !assigned_.empty()) return false;  // before the first assignment only
+  ready_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (ready_ < 0) return false;
+  static constexpr std::uint64_t kOne = 1;  // an eventfd takes 8-byte writes
+  rd_kafka_queue_io_event_enable(queue_.get(), ready_, &kOne, sizeof kOne);
+  for (std::size_t i = 0; i < lanes; ++i) {
+    lanes_.emplace_back(rd_kafka_queue_new(consumer_.get()));
+    rd_kafka_queue_io_event_enable(lanes_.back().get(), ready_, &kOne, sizeof kOne);
   }
+  return true;
+}
+
+void KafkaSource::pollLanes(std::vector<InputMessage>& out, std::span<const std::size_t> room,
+                            std::chrono::milliseconds timeout) {
+  if (lanes_.empty()) return Source::pollLanes(out, room, timeout);
+  constexpr std::size_t kCallbacksAndStragglers = 1000;
+  const std::size_t before = out.size();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    // The consumer queue first: rebalances are served here, and a message on it (fetched before its
+    // partition was forwarded) is older than anything of that partition on a lane.
+    while (take(queue_.get(), 0, kCallbacksAndStragglers, out) == kCallbacksAndStragglers) {
+    }
+    for (std::size_t lane = 0; lane < lanes_.size() && lane < room.size(); ++lane) {
+      if (room[lane] > 0) take(lanes_[lane].get(), 0, room[lane], out);
+    }
+    if (out.size() > before || attempt == 1 || timeout.count() <= 0) return;
+    pollfd ready{ready_, POLLIN, 0};
+    ::poll(&ready, 1, static_cast<int>(timeout.count()));
+    std::uint64_t count = 0;
+    while (::read(ready_, &count, sizeof count) > 0) {
+    }
+  }
+}
+
+std::size_t KafkaSource::take(rd_kafka_queue_t* queue, int timeoutMs, std::size_t max, std::vector<InputMessage>& out) {
+  if (raw_.size() < max) raw_.resize(max);  // reused: no allocation per poll
+  const ssize_t count = rd_kafka_consume_batch_queue(queue, timeoutMs, raw_.data(), max);
+  for (ssize_t i = 0; i < count; ++i) append(raw_[static_cast<std::size_t>(i)], out);
+  return count > 0 ? static_cast<std::size_t>(count) : 0;
+}
+
+void KafkaSource::append(rd_kafka_message_t* message, std::vector<InputMessage>& out) {
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      log_.warn("consume error", {{"error", rd_kafka_message_errstr(message)}});
+    }
+    rd_kafka_message_destroy(message);
+    return;
+  }
+  InputMessage& input = out.emplace_back();
+  input.stream = &streamOf(*message);
+  input.offset = message->offset;
+  input.payload = {static_cast<const char*>(message->payload), message->len};
+  rd_kafka_timestamp_type_t type{};
+  if (const std::int64_t ms = rd_kafka_message_timestamp(message, &type); ms > 0)
+    input.time = EventTime{ms * 1'000'000};
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      rd_kafka_header_get_last(headers, clusterHeader_.c_str(), &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+      value != nullptr) {
+    input.clusterHint = std::string_view(static_cast<const char*>(value), size);
+  }
+  input.owner = MessageOwner(message, &destroyMessage);
 }
 
 const StreamName& KafkaSource::streamOf(const rd_kafka_message_t& message) {
@@ -67,7 +118,12 @@ const StreamName& KafkaSource::streamOf(const rd_kafka_message_t& message) {
 }
 
 void KafkaSource::wake() {
-  if (queue_) rd_kafka_queue_yield(queue_.get());
+  if (ready_ >= 0) {
+    const std::uint64_t one = 1;
+    (void)!::write(ready_, &one, sizeof one);
+  } else if (queue_) {
+    rd_kafka_queue_yield(queue_.get());
+  }
 }
 
 Status KafkaSource::commit(std::span<const StreamPosition> positions, bool synchronous) {
@@ -126,6 +182,7 @@ void KafkaSource::onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event,
   if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     source->assigned_.clear();
     for (const StreamName* name : names) source->assigned_.emplace_back(name->topic, name->partition);
+    source->forwardToLanes(names);  // before assign(): a forward the application set is never replaced
     rd_kafka_assign(consumer, partitions);
     if (source->listener_ != nullptr) source->listener_->assigned(names);
     return;
@@ -134,6 +191,19 @@ void KafkaSource::onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event,
   for (const StreamName* name : names) source->lag_.erase({name->topic, name->partition});
   source->assigned_.clear();
   rd_kafka_assign(consumer, nullptr);
+}
+
+// Each stream's partition queue goes to its lane (again on every assignment: a fresh handle, in case
+// librdkafka made the partition anew). The forward stays after a revocation; what was fetched for a
+// revoked partition is discarded by librdkafka's version barrier wherever it waits.
+void KafkaSource::forwardToLanes(std::span<const StreamName* const> streams) {
+  if (lanes_.empty()) return;
+  for (const StreamName* stream : streams) {
+    KafkaQueuePtr queue(rd_kafka_queue_get_partition(consumer_.get(), stream->topic.c_str(), stream->partition));
+    if (!queue) continue;  // unknown partition: its messages, if any, come on the consumer queue
+    rd_kafka_queue_forward(queue.get(), lanes_[stream->index % lanes_.size()].get());
+    partitionQueues_[stream->index] = std::move(queue);
+  }
 }
 
 // librdkafka statistics (JSON, on the polling thread): how far behind each assigned partition is.

@@ -6,6 +6,14 @@
 // in runs from one partition, so the last partition found answers most lookups). Rebalances are reported
 // to the listener before librdkafka's assignment changes; librdkafka's statistics give each partition's
 // lag, from which status() decides readiness.
+//
+// Lanes (splitIntoLanes, one per worker): each assigned partition's queue is forwarded, before the
+// assignment takes effect, to the queue of the lane its stream belongs to (index % lanes), so the
+// pipeline takes from a lane only when its worker has room and the rest of a backlog waits in librdkafka
+// (which stops fetching a partition whose queue is full: no pause, nothing fetched twice). The consumer
+// queue then carries only rebalances and errors (and messages fetched before a forward took effect:
+// taken first, whatever the room). One eventfd wakes a waiting poll: librdkafka writes it when the
+// consumer queue or a lane turns non-empty, wake() when a worker hands outcomes back.
 #pragma once
 
 #include <deque>
@@ -29,6 +37,9 @@ class KafkaSource final : public Source {
 
   void setListener(SourceListener* listener) override { listener_ = listener; }
   void poll(std::vector<InputMessage>& out, std::size_t max, std::chrono::milliseconds timeout) override;
+  bool splitIntoLanes(std::size_t lanes) override;
+  void pollLanes(std::vector<InputMessage>& out, std::span<const std::size_t> room,
+                 std::chrono::milliseconds timeout) override;
   void wake() override;
   bool exhausted() const override { return false; }
   Status commit(std::span<const StreamPosition> positions, bool synchronous) override;
@@ -43,6 +54,10 @@ class KafkaSource final : public Source {
   KafkaSource(std::int64_t readyMaxLag, std::string clusterHeader, Logger log)
       : readyMaxLag_(readyMaxLag), clusterHeader_(std::move(clusterHeader)), log_(std::move(log)) {}
   const StreamName& streamOf(const rd_kafka_message_t& message);
+  // Takes up to `max` messages from `queue` (waiting up to `timeoutMs`) into `out`; how many it took.
+  std::size_t take(rd_kafka_queue_t* queue, int timeoutMs, std::size_t max, std::vector<InputMessage>& out);
+  void append(rd_kafka_message_t* message, std::vector<InputMessage>& out);
+  void forwardToLanes(std::span<const StreamName* const> streams);
   std::vector<const StreamName*> namesOf(const rd_kafka_topic_partition_list_t& partitions);
   static void onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions,
                           void* opaque);
@@ -62,6 +77,9 @@ class KafkaSource final : public Source {
   bool closed_ = false;
   KafkaClientPtr consumer_;  // destroyed before what its callbacks use
   KafkaQueuePtr queue_;
+  std::vector<KafkaQueuePtr> lanes_;                        // empty: no lanes
+  std::map<std::uint32_t, KafkaQueuePtr> partitionQueues_;  // by stream index, forwarded to its lane
+  int ready_ = -1;                                          // eventfd: a queue turned non-empty, or wake()
 };
 
 }  // namespace auditstream

@@ -79,6 +79,8 @@ class PartitionWorker {
   void submit(std::vector<InputMessage> batch);
   // Nothing submitted is still being processed.
   bool idle() const { return pending_.load() == 0; }
+  // Messages submitted and not yet handed back.
+  std::size_t pending() const { return pending_.load(); }
   // Only while idle (after a reload's new rules compiled).
   void replaceProcessor(std::unique_ptr<EventProcessor> processor);
   // A snapshot, refreshed after every batch.

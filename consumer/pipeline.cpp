@@ -9,6 +9,11 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kPollBatch = 1000;
+// With lanes, the messages a worker may hold (a few polls' worth: tens of milliseconds of its work).
+// The rest of a backlog waits in the source, not in the worker's inbox: a drain does not fill
+// `limits.queue_messages` and pause (a pause drops what was fetched; resuming fetches it again), and a
+// busy worker does not hold the others back.
+constexpr std::size_t kQueuedPerWorker = 4 * kPollBatch;
 constexpr std::size_t kOrderedRun = 1024;  // messages per correlation-shard submission (inputOrder)
 constexpr auto kAdvanceEvery = std::chrono::milliseconds(200);
 constexpr auto kCommitEvery = std::chrono::seconds(1);
@@ -57,6 +62,8 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
     workers_.push_back(std::make_unique<PartitionWorker>(std::move(processor), workerContext_, number));
   }
   source_.setListener(this);
+  lanes_ = !options_.inputOrder && source_.splitIntoLanes(workers_.size());
+  laneRoom_.resize(workers_.size());
 }
 
 Pipeline::~Pipeline() { source_.setListener(nullptr); }
@@ -93,7 +100,14 @@ void Pipeline::pollOnce() {
   // Short waits while workers are busy: their outcomes also wake the source (OutcomeQueue).
   const auto timeout = std::chrono::milliseconds(workersBusy() ? 5 : 100);
   polled_.clear();
-  source_.poll(polled_, kPollBatch, timeout);
+  if (lanes_) {
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      laneRoom_[i] = std::min(kPollBatch, kQueuedPerWorker - std::min(kQueuedPerWorker, workers_[i]->pending()));
+    }
+    source_.pollLanes(polled_, laneRoom_, timeout);
+  } else {
+    source_.poll(polled_, kPollBatch, timeout);
+  }
   if (polled_.empty()) return;
   std::vector<std::vector<InputMessage>> batches(workers_.size());
   for (InputMessage& message : polled_) {

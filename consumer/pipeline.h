@@ -137,7 +137,9 @@ class Pipeline final : public SourceListener {
   bool paused_ = false;
   std::chrono::steady_clock::time_point lastAdvance_;
   std::chrono::steady_clock::time_point lastCommit_;
-  std::vector<InputMessage> polled_;  // reused across polls
+  std::vector<InputMessage> polled_;   // reused across polls
+  bool lanes_ = false;                 // the source keeps one lane per worker (Source::splitIntoLanes)
+  std::vector<std::size_t> laneRoom_;  // per worker: how many more messages it may hold
   // inputOrder: the stream of each message in poll order, outcomes that came back ahead of their turn,
   // the run being collected for the correlation shards.
   struct OrderedRun {

@@ -82,6 +82,18 @@ class Source {
   // Appends up to `max` messages to `out`, waiting up to `timeout` when none is ready. Assignment changes
   // are reported to the listener from inside poll().
   virtual void poll(std::vector<InputMessage>& out, std::size_t max, std::chrono::milliseconds timeout) = 0;
+  // Lanes: a source that can keep its streams in `lanes` separate queues (stream index % lanes — one
+  // per worker, as the pipeline places streams) says yes; pollLanes() then takes at most room[lane]
+  // messages from each, so a busy worker's backlog waits in the source while the other workers go on.
+  virtual bool splitIntoLanes(std::size_t /*lanes*/) { return false; }
+  // Appends up to room[lane] messages of each lane (room.size() lanes), waiting up to `timeout` when
+  // none is ready; serves assignment changes like poll(), even when every room is 0. Without lanes: poll().
+  virtual void pollLanes(std::vector<InputMessage>& out, std::span<const std::size_t> room,
+                         std::chrono::milliseconds timeout) {
+    std::size_t total = 0;
+    for (const std::size_t each : room) total += each;
+    poll(out, total, timeout);
+  }
   // Makes a waiting poll() return early (any thread).
   virtual void wake() = 0;
   // No message will ever come again (the end of a file); a consumer group never ends.
