@@ -1,11 +1,14 @@
 // DeadLetterProducer: rejected messages go to the dead-letter topic unchanged, with headers that say
 // why (reject_reason, reject_message) and where they came from (source_topic, source_partition,
-// source_offset, cluster). Idempotent, acks=all; `done` runs once the broker has the dead letter (or
-// finally refused it: counted and logged), so the source offset is committed only after its dead letter
-// is durable — the rejected message is never silently lost and never blocks its partition.
+// source_offset, cluster). Idempotent, acks=all; `done` runs once the broker has the dead letter, so the
+// source offset is committed only after its dead letter is durable. A delivery that fails (topic
+// deleted, brokers down) is re-sent with backoff without limit: the rejected message is never lost.
+// Only a record the broker can never take (too large for the topic) is counted in failed(), logged,
+// and settled, so that it does not stop its partition for ever.
 //
 // send() may be called from any thread (librdkafka's produce is thread-safe); `done` runs on the
-// producer's polling thread. The destructor waits up to 10 s for outstanding dead letters.
+// producer's polling thread. The destructor waits up to 10 s for outstanding dead letters; the
+// rest are dropped without `done` (their offsets were never committed: read again by the next owner).
 #pragma once
 
 #include <atomic>
@@ -45,7 +48,8 @@ class DeadLetterProducer {
   bool flush(std::chrono::milliseconds timeout);
 
   std::uint64_t delivered() const;
-  std::uint64_t failed() const;
+  std::uint64_t failed() const;    // refused for good
+  std::uint64_t retrying() const;  // failed at least once, waiting for a re-send
 
   struct State;
 

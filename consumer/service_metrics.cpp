@@ -143,7 +143,7 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
   h.deadLetters =
       &counters("auditstream_dead_letters_total", "Rejected messages written to the dead-letter topic").Add({});
   h.deadLetterFailures =
-      &counters("auditstream_dead_letter_failures_total", "Dead letters the broker finally refused").Add({});
+      &counters("auditstream_dead_letter_failures_total", "Dead letters the broker can never take (too large, invalid): settled without one").Add({});
   h.commits = &counters("auditstream_offsets_committed_total", "Partition offsets committed").Add({});
   h.pauses = &counters("auditstream_backpressure_pauses_total", "Times consumption paused for acks").Add({});
   auto& reloads = counters("auditstream_rule_reloads_total", "SIGHUP rule reloads, by result");

@@ -7,14 +7,13 @@
 
 #include "common/blocking_queue.h"
 #include "common/thread_name.h"
+#include "sinks/kafka_retry.h"
 
 namespace auditstream {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
-constexpr auto kMaxBackoff = std::chrono::seconds(5);
 constexpr auto kLogEvery = std::chrono::minutes(1);
 
 // An alert librdkafka holds (its opaque) or that waits to be re-sent.
@@ -34,23 +33,6 @@ struct Resend {
   SteadyClock::time_point due;
   InFlight* alert;
 };
-
-// Errors after which the same record can never be accepted: re-sending would stall the pipeline for nothing.
-bool refusedForGood(rd_kafka_resp_err_t error) {
-  switch (error) {
-    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
-    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
-    case RD_KAFKA_RESP_ERR_INVALID_MSG:
-    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE: return true;
-    default: return false;
-  }
-}
-
-SteadyClock::duration backoffFor(int attempts) {
-  SteadyClock::duration backoff = kFirstBackoff;
-  for (int i = 1; i < attempts && backoff < kMaxBackoff; ++i) backoff *= 2;
-  return std::min<SteadyClock::duration>(backoff, kMaxBackoff);
-}
 
 }  // namespace
 
@@ -121,7 +103,7 @@ struct KafkaAlertSink::State {
     std::lock_guard lock(mutex);
     if (inFlight->attempts++ == 0) ++retrying;
     lastError = why;
-    resends.push_back({SteadyClock::now() + backoffFor(inFlight->attempts), inFlight});
+    resends.push_back({SteadyClock::now() + resendBackoff(inFlight->attempts), inFlight});
   }
 
   void onDelivery(const rd_kafka_message_t* message) {
