@@ -142,8 +142,9 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
   h.sinkRetries = &counters("auditstream_sink_retries_total", "Retried sends per sink");
   h.deadLetters =
       &counters("auditstream_dead_letters_total", "Rejected messages written to the dead-letter topic").Add({});
-  h.deadLetterFailures =
-      &counters("auditstream_dead_letter_failures_total", "Dead letters the broker can never take (too large, invalid): settled without one").Add({});
+  h.deadLetterFailures = &counters("auditstream_dead_letter_failures_total",
+                                   "Dead letters the broker can never take (too large, invalid): settled without one")
+                              .Add({});
   h.commits = &counters("auditstream_offsets_committed_total", "Partition offsets committed").Add({});
   h.pauses = &counters("auditstream_backpressure_pauses_total", "Times consumption paused for acks").Add({});
   auto& reloads = counters("auditstream_rule_reloads_total", "SIGHUP rule reloads, by result");
