@@ -252,11 +252,28 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   if (root["correlation"]) {
     MapReader correlation(file, root["correlation"], "correlation");
     RETURN_IF_ERROR(correlation.expectMap());
-    RETURN_IF_ERROR(correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys", "max_commit_hold"}));
+    RETURN_IF_ERROR(correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys", "max_commit_hold", "signals",
+                                           "signals_topic", "signals_partitions"}));
     RETURN_IF_ERROR(correlation.duration("max_commit_hold", config.maxCommitHold, true));
     RETURN_IF_ERROR(correlation.duration("allowed_lateness", config.allowedLateness));
     RETURN_IF_ERROR(correlation.duration("idle_timeout", config.idleTimeout));
     RETURN_IF_ERROR(correlation.number<std::size_t>("max_keys", config.maxKeysPerCorrelation, 1, 100'000'000));
+    std::string signals = "topic";
+    RETURN_IF_ERROR(correlation.string("signals", signals));
+    if (signals != "topic" && signals != "in_process") {
+      return file.errorAt(root["correlation"]["signals"],
+                          "correlation.signals (" + signals + ") must be topic or in_process");
+    }
+    config.signals = signals == "topic" ? ServiceConfig::SignalsPath::kTopic : ServiceConfig::SignalsPath::kInProcess;
+    RETURN_IF_ERROR(correlation.string("signals_topic", config.signalsTopic));
+    RETURN_IF_ERROR(correlation.number<int>("signals_partitions", config.signalsPartitions, 1, 10'000));
+  }
+  if (config.signalsTopic.empty()) config.signalsTopic = config.kafka.at("group.id") + ".signals";
+  for (const std::string& topic : config.topics) {
+    if (config.signals == ServiceConfig::SignalsPath::kTopic && topic == config.signalsTopic) {
+      return file.errorAt(root["topics"],
+                          "topics must not list the signals topic (" + topic + "): the service reads it itself");
+    }
   }
   if (root["limits"]) {
     MapReader limits(file, root["limits"], "limits");

@@ -71,6 +71,15 @@ struct ServiceConfig {
   // A message with correlation signals is committed once the windows it joined have closed, at most this
   // long after its event time (0: as soon as its signals are applied; open windows are lost on restart).
   std::chrono::nanoseconds maxCommitHold = std::chrono::hours(1);
+  // Where correlation signals meet their windows (ARCHITECTURE.md, Data flow). kTopic: stage 1 writes
+  // them to `signalsTopic` (default "<group.id>.signals"), partitioned by correlation and group key, and
+  // the group's members run a correlation task per signals partition — correlations see every member's
+  // events. kInProcess: each member correlates what it consumes itself (one member only; kept for
+  // comparison) with commits held by maxCommitHold.
+  enum class SignalsPath { kTopic, kInProcess };
+  SignalsPath signals = SignalsPath::kTopic;
+  std::string signalsTopic;             // empty until loaded: "<group.id>.signals"
+  int signalsPartitions = 6;            // when the service creates the topic (create_topics: its replication factor)
   std::size_t queueMessages = 100'000;  // unacknowledged messages before partitions are paused
   std::int64_t readyMaxLag = 10'000;    // /readyz: per assigned partition, messages behind the high watermark
 };

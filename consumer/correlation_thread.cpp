@@ -28,8 +28,17 @@ CorrelationThread::~CorrelationThread() {
 
 void CorrelationThread::observe(std::uint32_t partition, EventTime time) {
   // A partition's clock only moves forward: the batch keeps the latest time, not every message's.
-  if (batch_.clocks.size() <= partition) batch_.clocks.resize(partition + 1, kNoClock);
+  if (batch_.clocks.size() <= partition) {
+    batch_.clocks.resize(partition + 1, kNoClock);
+    batch_.idle.resize(partition + 1, false);
+  }
   batch_.clocks[partition] = std::max(batch_.clocks[partition], time.nanosSinceEpoch);
+  batch_.idle[partition] = false;
+}
+
+void CorrelationThread::markIdle(std::uint32_t partition, EventTime latest) {
+  observe(partition, latest);
+  batch_.idle[partition] = true;
 }
 
 void CorrelationThread::add(Signal signal) {
@@ -76,7 +85,12 @@ void CorrelationThread::applyBatches() {
     lock.unlock();
     for (Batch& batch : batches) {
       for (std::uint32_t partition = 0; partition < batch.clocks.size(); ++partition) {
-        if (batch.clocks[partition] != kNoClock) engine_->observe(partition, EventTime{batch.clocks[partition]});
+        if (batch.clocks[partition] == kNoClock) continue;
+        if (batch.idle[partition]) {
+          engine_->markIdle(partition, EventTime{batch.clocks[partition]});
+        } else {
+          engine_->observe(partition, EventTime{batch.clocks[partition]});
+        }
       }
       for (Signal& signal : batch.signals) engine_->add(std::move(signal));
     }

@@ -37,6 +37,8 @@ class CorrelationThread {
   CorrelationThread& operator=(const CorrelationThread&) = delete;
 
   void observe(std::uint32_t partition, EventTime time);
+  // The partition's owner says it is quiet (CorrelationEngine::markIdle), as of the batch's end.
+  void markIdle(std::uint32_t partition, EventTime latest);
   void add(Signal signal);
 
   // What fired since the last call, and the event time through which signals have been applied (every
@@ -57,6 +59,7 @@ class CorrelationThread {
  private:
   struct Batch {
     std::vector<std::int64_t> clocks;  // per partition: the latest event time seen (kNoClock: none)
+    std::vector<bool> idle;            // per partition: marked idle after its last observe()
     std::vector<Signal> signals;
   };
   static constexpr std::int64_t kNoClock = std::numeric_limits<std::int64_t>::min();

@@ -1,14 +1,11 @@
 // DeadLetterProducer: rejected messages go to the dead-letter topic unchanged, with headers that say
 // why (reject_reason, reject_message) and where they came from (source_topic, source_partition,
-// source_offset, cluster). Idempotent, acks=all; `done` runs once the broker has the dead letter, so the
-// source offset is committed only after its dead letter is durable. A delivery that fails (topic
-// deleted, brokers down) is re-sent with backoff without limit: the rejected message is never lost.
-// Only a record the broker can never take (too large for the topic) is counted in failed(), logged,
-// and settled, so that it does not stop its partition for ever.
+// source_offset, cluster), through a DurableProducer: `done` runs once the broker has the dead letter,
+// so the source offset is committed only after its dead letter is durable; a failed delivery is
+// re-sent without limit (the rejected message is never lost); only a record the broker can never take
+// (too large for the topic) is counted in failed(), logged, and settled.
 //
-// send() may be called from any thread (librdkafka's produce is thread-safe); `done` runs on the
-// producer's polling thread. The destructor waits up to 10 s for outstanding dead letters; the
-// rest are dropped without `done` (their offsets were never committed: read again by the next owner).
+// send() may be called from any thread; `done` runs on the producer's polling thread.
 #pragma once
 
 #include <atomic>
@@ -20,8 +17,8 @@
 
 #include "common/log.h"
 #include "common/result.h"
+#include "consumer/durable_producer.h"
 #include "engine/reject_reason.h"
-#include "sinks/kafka_client.h"
 
 namespace auditstream {
 
@@ -37,9 +34,6 @@ class DeadLetterProducer {
   // Errors: invalidArgument naming a bad property.
   static Result<std::unique_ptr<DeadLetterProducer>> create(KafkaProperties properties, std::string topic,
                                                             Logger log = {});
-  ~DeadLetterProducer();
-  DeadLetterProducer(const DeadLetterProducer&) = delete;
-  DeadLetterProducer& operator=(const DeadLetterProducer&) = delete;
 
   void send(std::string_view payload, const DeadLetterSource& source, const Rejection& rejection,
             std::function<void()> done);
@@ -47,15 +41,13 @@ class DeadLetterProducer {
   // Waits until every dead letter sent so far has its delivery report, or `timeout` passed.
   bool flush(std::chrono::milliseconds timeout);
 
-  std::uint64_t delivered() const;
-  std::uint64_t failed() const;    // refused for good
-  std::uint64_t retrying() const;  // failed at least once, waiting for a re-send
-
-  struct State;
+  std::uint64_t delivered() const { return producer_->delivered(); }
+  std::uint64_t failed() const { return producer_->failed(); }      // refused for good
+  std::uint64_t retrying() const { return producer_->retrying(); }  // failed at least once, waiting for a re-send
 
  private:
-  explicit DeadLetterProducer(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  explicit DeadLetterProducer(std::unique_ptr<DurableProducer> producer) : producer_(std::move(producer)) {}
+  std::unique_ptr<DurableProducer> producer_;
 };
 
 }  // namespace auditstream

@@ -6,6 +6,36 @@
 #include "sinks/kafka_client.h"
 
 namespace auditstream {
+namespace {
+
+Result<KafkaClientPtr> adminClient(const ServiceConfig& config) {
+  KafkaProperties properties = config.kafka;
+  properties.erase("group.id");
+  properties["allow.auto.create.topics"] =
+      "false";  // a metadata request must not create the topic with broker defaults
+  return makeKafkaClient(RD_KAFKA_PRODUCER, properties);
+}
+
+// The topic's partition count, after creating it (`spec`, when create_topics allows) if it is missing.
+Result<int> ensureTopic(rd_kafka_t* client, const ServiceConfig& config, const std::string& what, TopicSpec spec,
+                        std::chrono::milliseconds timeout) {
+  Result<int> partitions = topicPartitionCount(client, spec.name, timeout);
+  if (partitions) return partitions;
+  const bool missing = partitions.status().message().find("UNKNOWN_TOPIC") != std::string::npos;
+  if (!missing) {
+    return unavailable("cannot check the " + what + " '" + spec.name + "' at " + config.kafka.at("bootstrap.servers") +
+                       ": " + partitions.status().message());
+  }
+  if (!config.createTopics) {
+    return notFound("the " + what + " '" + spec.name +
+                    "' does not exist; create it, or set create_topics: {partitions: N, replication_factor: R}");
+  }
+  const Status created = createTopic(client, spec, timeout);
+  if (!created.isOk()) return Status(created.code(), "cannot create the " + what + ": " + created.message());
+  return spec.partitions;
+}
+
+}  // namespace
 
 Status checkOutputTopics(const ServiceConfig& config, std::chrono::milliseconds timeout) {
   std::vector<std::pair<std::string, std::string>> topics;  // (what it is, name)
@@ -13,29 +43,25 @@ Status checkOutputTopics(const ServiceConfig& config, std::chrono::milliseconds 
   if (!config.deadLetterTopic.empty())
     topics.emplace_back("dead-letter topic (dead_letter_topic)", config.deadLetterTopic);
   if (topics.empty()) return Status::ok();
-  KafkaProperties properties = config.kafka;
-  properties.erase("group.id");
-  properties["allow.auto.create.topics"] =
-      "false";  // a metadata request must not create the topic with broker defaults
-  ASSIGN_OR_RETURN(KafkaClientPtr client, makeKafkaClient(RD_KAFKA_PRODUCER, properties));
+  ASSIGN_OR_RETURN(KafkaClientPtr client, adminClient(config));
   for (const auto& [what, name] : topics) {
-    Result<int> partitions = topicPartitionCount(client.get(), name, timeout);
-    if (partitions) continue;
-    const bool missing = partitions.status().message().find("UNKNOWN_TOPIC") != std::string::npos;
-    if (!missing) {
-      return unavailable("cannot check the " + what + " '" + name + "' at " + config.kafka.at("bootstrap.servers") +
-                         ": " + partitions.status().message());
-    }
-    if (!config.createTopics) {
-      return notFound("the " + what + " '" + name +
-                      "' does not exist; create it, or set create_topics: {partitions: N, replication_factor: R}");
-    }
-    const Status created =
-        createTopic(client.get(),
-                    TopicSpec{name, config.createTopics->partitions, config.createTopics->replicationFactor}, timeout);
-    if (!created.isOk()) return Status(created.code(), "cannot create the " + what + ": " + created.message());
+    TopicSpec spec{name,
+                   config.createTopics ? config.createTopics->partitions : 1,
+                   config.createTopics ? config.createTopics->replicationFactor : 1,
+                   {}};
+    RETURN_IF_ERROR(ensureTopic(client.get(), config, what, std::move(spec), timeout).status());
   }
   return Status::ok();
+}
+
+Result<int> prepareSignalsTopic(const ServiceConfig& config, std::chrono::milliseconds retention,
+                                std::chrono::milliseconds timeout) {
+  ASSIGN_OR_RETURN(KafkaClientPtr client, adminClient(config));
+  TopicSpec spec{config.signalsTopic,
+                 config.signalsPartitions,
+                 config.createTopics ? config.createTopics->replicationFactor : 1,
+                 {{"retention.ms", std::to_string(retention.count())}, {"cleanup.policy", "delete"}}};
+  return ensureTopic(client.get(), config, "signals topic (correlation.signals_topic)", std::move(spec), timeout);
 }
 
 }  // namespace auditstream

@@ -1,4 +1,4 @@
-// The topics the service writes to — the alerts topic and the dead-letter topic — checked before it
+// The topics the service writes to — the alerts, dead-letter and signals topics — checked before it
 // consumes anything: each must exist (or is created, with `create_topics`' partitions and replication),
 // else `run` stops at start-up with one line naming the topic, instead of consuming for minutes while
 // every alert fails. Bounded: an unreachable cluster is reported within `timeout`.
@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "common/status.h"
+#include "common/result.h"
 #include "config/service_config.h"
 
 namespace auditstream {
@@ -14,5 +14,11 @@ namespace auditstream {
 // Errors: notFound naming the missing topic (and how to create it), unavailable when Kafka does not
 // answer, or the creation's error.
 Status checkOutputTopics(const ServiceConfig& config, std::chrono::milliseconds timeout);
+
+// The signals topic (correlation.signals: topic): created when missing and `create_topics` allows it
+// (correlation.signals_partitions partitions, create_topics' replication, retention.ms = `retention`),
+// else it must exist. Returns its partition count. Errors as checkOutputTopics.
+Result<int> prepareSignalsTopic(const ServiceConfig& config, std::chrono::milliseconds retention,
+                                std::chrono::milliseconds timeout);
 
 }  // namespace auditstream

@@ -45,7 +45,11 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
     }
   } else {
     options_.correlation.clock = &clock_;
-    correlator_ = makeCorrelator();
+    if (options_.signalPublisher != nullptr) {
+      codec_ = std::make_shared<const SignalCodec>(correlations_);
+    } else {
+      correlator_ = makeCorrelator();
+    }
   }
   workerContext_.identity = options_.identity;
   workerContext_.clusterField = parseFieldPath(options_.identity.field);
@@ -81,10 +85,12 @@ void Pipeline::step() {
   pollOnce();
   collectOutcomes();
   const auto now = SteadyClock::now();
-  if (correlator_ && now - lastAdvance_ > kAdvanceEvery) {
+  if (now - lastAdvance_ > kAdvanceEvery) {
     lastAdvance_ = now;
-    routeCorrelationAlerts(correlator_->takeFired());
+    if (correlator_) routeCorrelationAlerts(correlator_->takeFired());
+    routeTasks(false);
   }
+  if (options_.signalPublisher != nullptr) options_.signalPublisher->publishProgress();
   applyBackPressure();
   if (now - lastCommit_ > kCommitEvery) {
     lastCommit_ = now;
@@ -112,6 +118,11 @@ void Pipeline::pollOnce() {
   std::vector<std::vector<InputMessage>> batches(workers_.size());
   for (InputMessage& message : polled_) {
     const std::uint32_t stream = message.stream->index;
+    streams_.try_emplace(stream, message.stream);
+    if (message.stream->signals) {  // stage 2: a correlation task's input, applied here
+      applySignalsMessage(message);
+      continue;
+    }
     tracker_.started(stream, message.offset);
     if (options_.inputOrder) pollOrder_.push_back(stream);
     batches[stream % workers_.size()].push_back(std::move(message));
@@ -179,7 +190,14 @@ void Pipeline::markDone() {
 // A message's outcome, in its stream's order: route its alerts, hand its signals to the engine, and
 // mark it done once every effect has settled.
 void Pipeline::apply(MessageOutcome& outcome) {
-  if (outcome.latestEventTime) correlator_->observe(outcome.slot, *outcome.latestEventTime);
+  SignalPublisher* const publisher = options_.signalPublisher;
+  if (outcome.latestEventTime) {
+    if (publisher != nullptr) {
+      publisher->observe(*streams_.at(outcome.slot), *outcome.latestEventTime);
+    } else {
+      correlator_->observe(outcome.slot, *outcome.latestEventTime);
+    }
+  }
   const bool effectsPending = outcome.effects || !outcome.alerts.empty() || !outcome.signals.empty();
   tracker_.applied(outcome.slot, outcome.offset, effectsPending);
   if (!effectsPending) return;
@@ -188,6 +206,11 @@ void Pipeline::apply(MessageOutcome& outcome) {
                                                 : std::make_shared<MessageEffects>(outcome.slot, outcome.offset, done_);
   for (Alert& alert : outcome.alerts) dispatch_.route(std::move(alert), effects);
   if (outcome.signals.empty()) {
+    effects->settle();
+    return;
+  }
+  if (publisher != nullptr) {  // done once the broker has its signals: no window hold
+    publisher->publish(*streams_.at(outcome.slot), outcome.offset, outcome.signals, effects);
     effects->settle();
     return;
   }
@@ -227,6 +250,45 @@ void Pipeline::routeCorrelationAlerts(CorrelationThread::Fired fired) {
   correlationGate_.release(round, std::move(released));
 }
 
+// A signals record: the task of its partition takes it; a tracked signal's message waits for the
+// engine to apply it (then for what fired to be acknowledged), the rest are done at once.
+void Pipeline::applySignalsMessage(InputMessage& message) {
+  const StreamName& stream = *message.stream;
+  CorrelationTask& task = taskFor(stream);
+  if (!task.tracks(message.offset)) {  // rebuild: never committed again
+    task.take(message.offset, message.payload);
+    return;
+  }
+  tracker_.started(stream.index, message.offset);
+  const std::optional<std::int64_t> waitsFor = task.take(message.offset, message.payload);
+  tracker_.applied(stream.index, message.offset, waitsFor.has_value());
+  if (waitsFor) task.await(*waitsFor, std::make_shared<MessageEffects>(stream.index, message.offset, done_));
+}
+
+CorrelationTask& Pipeline::taskFor(const StreamName& stream) {
+  auto found = tasks_.find(stream.index);
+  if (found == tasks_.end()) {
+    auto task = std::make_unique<CorrelationTask>(codec_, options_.correlation, stream.rebuildUntil,
+                                                  options_.log.child("task-" + std::to_string(stream.partition)));
+    found = tasks_.emplace(stream.index, std::move(task)).first;
+  }
+  return *found->second;
+}
+
+void Pipeline::routeTaskRound(CorrelationTask::Round round) {
+  const CorrelationCommitGate::Round gateRound = correlationGate_.open(round.alerts.size());
+  for (Alert& alert : round.alerts) {
+    dispatch_.route(std::move(alert), [gate = &correlationGate_, gateRound] { gate->acknowledge(gateRound); });
+  }
+  correlationGate_.release(gateRound, std::move(round.released));
+}
+
+void Pipeline::routeTasks(bool catchUp) {
+  for (auto& [index, task] : tasks_) {
+    routeTaskRound(catchUp ? task->takeFiredAfterCatchingUp(kRevokeDrainBound) : task->takeFired());
+  }
+}
+
 // Sinks slower than the input, or a durable sink that cannot deliver (re-sending to a missing topic, a
 // replica down) or whose queue is full: pause the source, resume once it delivers and fewer than half the
 // limit wait — never drop. (Messages waiting only for the watermark do not count: pausing for them would
@@ -234,7 +296,9 @@ void Pipeline::routeCorrelationAlerts(CorrelationThread::Fired fired) {
 void Pipeline::applyBackPressure() {
   markDone();
   const std::size_t inFlight = tracker_.inFlight();
-  const std::size_t waiting = inFlight - std::min(inFlight, awaitingSignals_.size());
+  std::size_t awaitingEngine = awaitingSignals_.size();
+  for (const auto& [index, task] : tasks_) awaitingEngine += task->awaiting();
+  const std::size_t waiting = inFlight - std::min(inFlight, awaitingEngine);
   const SinkHealth sinks = router_.health();
   const bool blocked = !sinks.delivering || sinks.saturated;
   const bool pause = !paused_ && (waiting > options_.queueMessages || blocked);
@@ -291,7 +355,9 @@ void Pipeline::stop() {
   }
   // Open windows are not closed early: their messages stay uncommitted and the next owner rebuilds them.
   // Without a commit hold, the windows are closed now (what can fire fires) and everything is committed.
-  if (options_.maxCommitHold.count() == 0) {
+  if (!correlator_) {
+    routeTasks(true);  // open windows stay open: the tasks' next owners rebuild them from the signals topic
+  } else if (options_.maxCommitHold.count() == 0) {
     routeCorrelationAlerts(correlator_->finish());
   } else {
     routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kStopDrainBound));
@@ -299,13 +365,26 @@ void Pipeline::stop() {
   // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
   router_.flush(kStopDrainBound);
   if (workerContext_.deadLetters != nullptr) workerContext_.deadLetters->flush(kStopDrainBound);
+  if (options_.signalPublisher != nullptr) {
+    options_.signalPublisher->publishProgress(true);
+    options_.signalPublisher->flush(kStopDrainBound);
+  }
   commit(true);
   source_.close();
 }
 
 void Pipeline::assigned(std::span<const StreamName* const> streams) {
   paused_ = false;  // a new assignment starts unpaused; back-pressure pauses it again if it must
-  logFlow("partitions assigned", {{"partitions", streams.size()}});
+  std::size_t tasks = 0;
+  for (const StreamName* stream : streams) {
+    streams_[stream->index] = stream;
+    if (stream->signals && codec_) {
+      tasks_.erase(stream->index);
+      taskFor(*stream);
+      ++tasks;
+    }
+  }
+  logFlow("partitions assigned", {{"partitions", streams.size() - tasks}, {"correlation_tasks", tasks}});
 }
 
 // Revoked: finish what the workers hold, give the sinks a bounded chance, commit what is done, forget the
@@ -314,9 +393,15 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   const auto started = SteadyClock::now();
   drainWorkers(kRevokeDrainBound);
   if (correlator_) routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
+  routeTasks(true);
   router_.flush(kRevokeDrainBound);
+  if (options_.signalPublisher != nullptr) options_.signalPublisher->flush(kRevokeDrainBound);
   commit(true);
-  for (const StreamName* stream : streams) tracker_.revoke(stream->index);
+  for (const StreamName* stream : streams) {
+    tracker_.revoke(stream->index);
+    tasks_.erase(stream->index);  // its windows are rebuilt by the next owner
+    if (options_.signalPublisher != nullptr && !stream->signals) options_.signalPublisher->revoked(*stream);
+  }
   logFlow("partitions revoked: drained and committed",
           {{"partitions", streams.size()},
            {"took_ms", std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()}});
@@ -330,6 +415,12 @@ void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> process
     workers_[i]->replaceProcessor(std::move(processors[i]));
   }
   correlations_ = std::move(correlations);
+  if (options_.signalPublisher != nullptr) {
+    options_.signalPublisher->replaceCorrelations(correlations_);
+    codec_ = std::make_shared<const SignalCodec>(correlations_);
+    for (auto& [index, task] : tasks_) routeTaskRound(task->finishAndReplace(codec_));
+    return;
+  }
   if (!correlator_) return;  // inputOrder: a finite input does not reload
   routeCorrelationAlerts(correlator_->finish());
   correlator_ = makeCorrelator();
@@ -340,6 +431,30 @@ PipelineTotals Pipeline::totals() const {
   for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
   if (correlator_) totals.correlations = correlator_->counters();
   if (shards_) totals.correlations = shards_->counters();
+  for (const auto& [index, task] : tasks_) {
+    const CorrelationCounters engine = task->engineCounters();
+    CorrelationCounters& sum = totals.correlations;
+    sum.signals += engine.signals;
+    sum.late += engine.late;
+    sum.duplicates += engine.duplicates;
+    sum.evictions += engine.evictions;
+    sum.fired += engine.fired;
+    sum.idlePartitions += engine.idlePartitions;
+    sum.suppressed += engine.suppressed;
+    sum.liveKeys += engine.liveKeys;
+    const TaskCounters counters = task->counters();
+    totals.tasks.records += counters.records;
+    totals.tasks.signals += counters.signals;
+    totals.tasks.copies += counters.copies;
+    totals.tasks.badRecords += counters.badRecords;
+    totals.tasks.rebuildRecords += counters.rebuildRecords;
+    totals.tasks.rebuildAlerts += counters.rebuildAlerts;
+    totals.tasks.sources += counters.sources;
+    if (const auto stream = streams_.find(index); stream != streams_.end())
+      totals.taskWatermarks[stream->second->partition] = task->watermark();
+  }
+  totals.tasksOwned = tasks_.size();
+  if (options_.signalPublisher != nullptr) totals.published = options_.signalPublisher->counters();
   AlertCounts alerts = dispatch_.counts();
   for (const auto& worker : workers_) alerts.add(worker->alertCounts());
   totals.alertsByRule = std::move(alerts.byRule);
@@ -359,6 +474,7 @@ std::string Pipeline::threadProblems() const {
   };
   for (const auto& worker : workers_) add(worker->problem());
   if (correlator_) add(correlator_->problem());
+  for (const auto& [index, task] : tasks_) add(task->problem());
   return problems;
 }
 

@@ -25,12 +25,14 @@
 #include "config/service_config.h"
 #include "consumer/alert_dispatch.h"
 #include "consumer/correlation_commit_gate.h"
+#include "consumer/correlation_task.h"
 #include "consumer/correlation_thread.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/message_effects.h"
 #include "consumer/offset_tracker.h"
 #include "consumer/partition_worker.h"
 #include "consumer/pipeline_stage.h"
+#include "consumer/signal_publisher.h"
 #include "consumer/source.h"
 #include "engine/correlation_set.h"
 #include "engine/correlation_shards.h"
@@ -54,6 +56,9 @@ struct PipelineOptions {
   // wall-clock idle timeout; stop() closes every window.
   bool inputOrder = false;
   std::size_t correlationShards = 1;
+  // Correlations across members (correlation.signals: topic): signals go to the signals topic through
+  // this publisher, and each assigned signals partition runs a CorrelationTask. Null: in process.
+  SignalPublisher* signalPublisher = nullptr;
 };
 
 // Counts since the pipeline started, for metrics and the progress line.
@@ -62,6 +67,10 @@ struct PipelineTotals {
   CorrelationCounters correlations;
   std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule;  // (rule id, level)
   std::map<std::string, std::uint64_t> alertsByLevel;
+  PublisherCounters published;  // signals topic: what stage 1 wrote
+  TaskCounters tasks;           // signals topic: what this member's tasks read, summed
+  std::size_t tasksOwned = 0;
+  std::map<std::int32_t, std::int64_t> taskWatermarks;  // signals partition → applied-through event time
   std::uint64_t committedOffsets = 0;
   std::uint64_t pauses = 0;
   std::size_t inFlightMessages = 0;
@@ -114,6 +123,10 @@ class Pipeline final : public SourceListener {
   void submitOrderedRun();
   std::int64_t commitHoldFor(const Signal& signal) const;
   void routeCorrelationAlerts(CorrelationThread::Fired fired);
+  void routeTaskRound(CorrelationTask::Round round);
+  void routeTasks(bool catchUp);
+  void applySignalsMessage(InputMessage& message);
+  CorrelationTask& taskFor(const StreamName& stream);
   void applyBackPressure();
   void commit(bool synchronous);
   bool drainWorkers(std::chrono::milliseconds bound);
@@ -129,9 +142,12 @@ class Pipeline final : public SourceListener {
   DoneOffsets done_;
   OffsetTracker tracker_;
   std::unique_ptr<CorrelationThread> correlator_;
-  std::vector<AwaitingSignals> awaitingSignals_;  // in consume order
-  CorrelationCommitGate correlationGate_;         // the sinks' acks call into it
-  AlertDispatch dispatch_;                        // correlation alerts, and a finite input's alerts in input order
+  std::shared_ptr<const SignalCodec> codec_;                         // signals topic only
+  std::map<std::uint32_t, std::unique_ptr<CorrelationTask>> tasks_;  // by signals stream index
+  std::map<std::uint32_t, const StreamName*> streams_;               // every stream seen, by index
+  std::vector<AwaitingSignals> awaitingSignals_;                     // in consume order
+  CorrelationCommitGate correlationGate_;                            // the sinks' acks call into it
+  AlertDispatch dispatch_;  // correlation alerts, and a finite input's alerts in input order
   std::uint64_t committedOffsets_ = 0;
   std::uint64_t pauses_ = 0;
   bool paused_ = false;

@@ -36,6 +36,10 @@ struct StreamName {
   // A Kafka partition: alerts carry topic/partition/offset as provenance and it has a correlation clock of
   // its own. A file's streams are a split of one input: no provenance, one clock.
   bool positional = true;
+  // A partition of the signals topic (a correlation task's input, not audit events). Its messages
+  // before `rebuildUntil` (the committed offset) only rebuild the task's windows.
+  bool signals = false;
+  std::int64_t rebuildUntil = 0;
 };
 
 // Releases what an InputMessage's bytes point into (a librdkafka message, a buffer).

@@ -56,11 +56,13 @@ struct CorrelationState {
 // Signals through the heap dominated the cost).
 struct Pending {
   std::int64_t time;
+  std::uint64_t rank;
   std::uint32_t partition;
   std::uint64_t sequence;
   std::uint32_t slot;
   bool operator>(const Pending& other) const {
-    return std::tie(time, partition, sequence) > std::tie(other.time, other.partition, other.sequence);
+    return std::tie(time, rank, partition, sequence) >
+           std::tie(other.time, other.rank, other.partition, other.sequence);
   }
 };
 
@@ -84,6 +86,7 @@ struct CorrelationEngine::State {
   std::vector<std::int64_t> partitionClock;           // latest event time per partition
   std::vector<Clock::MonotonicTime> partitionActive;  // when each partition last saw an event
   std::vector<std::uint64_t> partitionSequence;
+  std::vector<bool> partitionIdle;  // said to be idle (markIdle) since its last event
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending;
   std::vector<Signal> slots;
   std::vector<std::uint32_t> freeSlots;
@@ -97,7 +100,7 @@ struct CorrelationEngine::State {
     std::size_t idle = 0;
     const auto now = options.clock != nullptr ? options.clock->monotonicNow() : Clock::MonotonicTime{};
     for (std::size_t p = 0; p < partitionClock.size(); ++p) {
-      if (options.clock != nullptr && now - partitionActive[p] > options.idleTimeout) {
+      if (partitionIdle[p] || (options.clock != nullptr && now - partitionActive[p] > options.idleTimeout)) {
         ++idle;  // idle: does not hold the others back
         continue;
       }
@@ -405,10 +408,17 @@ void CorrelationEngine::observe(std::uint32_t partition, EventTime time) {
     state_->partitionClock.resize(partition + 1, std::numeric_limits<std::int64_t>::min());
     state_->partitionSequence.resize(partition + 1, 0);
     state_->partitionActive.resize(partition + 1);
+    state_->partitionIdle.resize(partition + 1, false);
   }
+  state_->partitionIdle[partition] = false;
   std::int64_t& clock = state_->partitionClock[partition];
   clock = std::max(clock, time.nanosSinceEpoch);
   if (state_->options.clock != nullptr) state_->partitionActive[partition] = state_->options.clock->monotonicNow();
+}
+
+void CorrelationEngine::markIdle(std::uint32_t partition, EventTime latest) {
+  observe(partition, latest);
+  state_->partitionIdle[partition] = true;
 }
 
 void CorrelationEngine::add(std::uint32_t partition, std::optional<EventTime> latest, std::vector<Signal> signals) {
@@ -428,7 +438,7 @@ void CorrelationEngine::add(Signal signal) {
     slot = state_->freeSlots.back();
     state_->freeSlots.pop_back();
   }
-  const Pending pending{signal.time.nanosSinceEpoch, signal.partition, signal.sequence, slot};
+  const Pending pending{signal.time.nanosSinceEpoch, signal.rank, signal.partition, signal.sequence, slot};
   state_->slots[slot] = std::move(signal);
   state_->pending.push(pending);
 }

@@ -53,6 +53,9 @@ class CorrelationEngine {
 
   // Every event (matching or not) moves its partition's clock.
   void observe(std::uint32_t partition, EventTime time);
+  // `partition` has seen nothing new for a while (its owner says so): it no longer holds the watermark
+  // back until its next observe() or signal. `latest` moves its clock like observe().
+  void markIdle(std::uint32_t partition, EventTime latest);
   // Buffers a signal; it is applied once the watermark passes its time.
   void add(Signal signal);
   // One message's part (EventProcessor's ProcessResult): its latest event time moves `partition`'s

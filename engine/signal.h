@@ -25,6 +25,10 @@ struct Signal {
   std::string auditId;  // de-duplication: one request is one event whatever the stages
   AlertEvidence evidence;
   std::optional<AlertProvenance> provenance;
+  // Ties of equal event time are applied in (rank, partition, arrival) order. `rank` is 0 unless the
+  // partition numbers are not the same from run to run (a correlation task numbers its sources as they
+  // come): then a stable hash of the source's name.
+  std::uint64_t rank = 0;
   std::uint64_t sequence = 0;  // arrival order, to break time ties deterministically within a partition
 };
 

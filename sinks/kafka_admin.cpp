@@ -28,6 +28,11 @@ Status createTopic(rd_kafka_t* client, const TopicSpec& topic, std::chrono::mill
   KafkaNewTopicPtr newTopic(
       rd_kafka_NewTopic_new(topic.name.c_str(), topic.partitions, topic.replicationFactor, reason, sizeof reason));
   if (!newTopic) return invalidArgument("topic '" + topic.name + "': " + reason);
+  for (const auto& [name, value] : topic.configs) {
+    if (const rd_kafka_resp_err_t error = rd_kafka_NewTopic_set_config(newTopic.get(), name.c_str(), value.c_str())) {
+      return kafkaError("topic '" + topic.name + "' config " + name, error);
+    }
+  }
 
   KafkaAdminOptionsPtr options(rd_kafka_AdminOptions_new(client, RD_KAFKA_ADMIN_OP_CREATETOPICS));
   if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), toTimeoutMs(timeout), reason, sizeof reason) !=

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "common/result.h"
@@ -15,6 +16,7 @@ struct TopicSpec {
   std::string name;
   int partitions = 1;
   int replicationFactor = 1;
+  std::map<std::string, std::string> configs;  // topic configs (retention.ms, …); the mock cluster ignores them
 };
 
 // Creates the topic; ok if it already exists with any layout (callers that care check metadata).

@@ -52,10 +52,10 @@ Status kafkaError(std::string_view what, rd_kafka_resp_err_t error) {
 std::string librdkafkaVersion() { return rd_kafka_version_str(); }
 
 KafkaErrorPtr produceCopy(rd_kafka_t* producer, const std::string& topic, std::string_view key, std::string_view value,
-                          const std::vector<KafkaHeader>& headers, void* opaque) {
+                          const std::vector<KafkaHeader>& headers, void* opaque, std::int32_t partition) {
   // rd_kafka_produceva: the typed form of rd_kafka_producev, without its C-cast macros.
   std::vector<rd_kafka_vu_t> fields;
-  fields.reserve(5 + headers.size());
+  fields.reserve(6 + headers.size());
   const auto add = [&fields](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
     rd_kafka_vu_t& field = fields.emplace_back();
     field.vtype = type;
@@ -65,6 +65,7 @@ KafkaErrorPtr produceCopy(rd_kafka_t* producer, const std::string& topic, std::s
   add(RD_KAFKA_VTYPE_VALUE).u.mem = {const_cast<char*>(value.data()), value.size()};
   add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
   add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = opaque;
+  if (partition != RD_KAFKA_PARTITION_UA) add(RD_KAFKA_VTYPE_PARTITION).u.i32 = partition;
   if (!key.empty()) add(RD_KAFKA_VTYPE_KEY).u.mem = {const_cast<char*>(key.data()), key.size()};
   // One headers list of ours (VTYPE_HEADERS), not VTYPE_HEADER entries: librdkafka 2.0.2 frees the latter
   // twice when the produce call fails after creating the message (a topic known not to exist;

@@ -27,10 +27,12 @@ struct KafkaHeader {
   std::string_view value;
 };
 
-// Produces a copy of `value` under `key` (empty: no key) to `topic`, with headers and the opaque the
-// delivery report gets. Null on success; the librdkafka error otherwise (QUEUE_FULL: poll and retry).
+// Produces a copy of `value` under `key` (empty: no key) to `topic` (to `partition`, or where the
+// partitioner puts the key), with headers and the opaque the delivery report gets. Null on success; the
+// librdkafka error otherwise (QUEUE_FULL: poll and retry).
 KafkaErrorPtr produceCopy(rd_kafka_t* producer, const std::string& topic, std::string_view key, std::string_view value,
-                          const std::vector<KafkaHeader>& headers = {}, void* opaque = nullptr);
+                          const std::vector<KafkaHeader>& headers = {}, void* opaque = nullptr,
+                          std::int32_t partition = RD_KAFKA_PARTITION_UA);
 
 // A Status from a librdkafka error code, with `what` as context ("commit: Broker: Unknown topic").
 Status kafkaError(std::string_view what, rd_kafka_resp_err_t error);

@@ -30,8 +30,9 @@ class Correlations : public testing::Test {
 
   // A signal of the base rule at `ordinal` for `user` at second `at`.
   void signal(double at, std::string user, std::string auditId, std::string value = {}, std::uint32_t ordinal = 0,
-              std::uint32_t partition = 0) {
+              std::uint32_t partition = 0, std::uint64_t rank = 0) {
     Signal signal;
+    signal.rank = rank;
     signal.correlation = 0;
     signal.ruleOrdinal = ordinal;
     signal.partition = partition;
@@ -120,6 +121,41 @@ TEST_F(Correlations, WhenEveryPartitionIsIdleEverySignalSeenIsApplied) {
   clock.advance(std::chrono::seconds(31));
   EXPECT_EQ(engine_->advance().size(), 1U);  // quiet for the idle timeout: applied
   EXPECT_EQ(engine_->counters().idlePartitions, 1U);
+}
+
+// A correlation task hears from a source's owner that the source went quiet: no wall clock needed.
+TEST_F(Correlations, APartitionMarkedIdleStopsHoldingTheWatermarkBackUntilItSeesAnEvent) {
+  load(kCount3In60, CorrelationOptions{.allowedLatenessNanos = 5 * kSecond});
+  engine_->observe(1, EventTime{0});
+  signal(10, "u", "a1");
+  signal(11, "u", "a2");
+  signal(12, "u", "a3");
+  EXPECT_TRUE(advance(100).empty());  // held back by partition 1 (0 s)
+  engine_->markIdle(1, EventTime{0});
+  EXPECT_EQ(advance(100).size(), 1U);
+  EXPECT_EQ(engine_->counters().idlePartitions, 1U);
+  engine_->observe(1, EventTime{150 * kSecond});  // heard from again: holds the watermark at 145 s
+  signal(160, "w", "b1");
+  signal(161, "w", "b2");
+  signal(162, "w", "b3");
+  EXPECT_TRUE(advance(200).empty());
+  EXPECT_EQ(engine_->counters().idlePartitions, 0U);
+}
+
+// Equal event times: rank decides before the partition number (a task numbers sources as they come, so
+// only the rank is the same from run to run).
+TEST_F(Correlations, TiesOfEventTimeAreOrderedByRankBeforePartition) {
+  load(
+      "title: seq\nid: corr\ncorrelation: {type: temporal_ordered, rules: [base, second], "
+      "group-by: [user.username], timespan: 60s}\n");
+  signal(5, "ranked", "r-second", {}, 1, /*partition=*/0, /*rank=*/2);
+  signal(5, "ranked", "r-base", {}, 0, /*partition=*/1, /*rank=*/1);  // rank 1 first: base, then second
+  signal(5, "unranked", "u-second", {}, 1, /*partition=*/0);
+  signal(5, "unranked", "u-base", {}, 0, /*partition=*/1);  // partition 0 first: second, then base
+  engine_->observe(1, EventTime{400 * kSecond});
+  const auto fired = advance(400);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].groupBy[0].second, "ranked");
 }
 
 TEST_F(Correlations, LessThanIsDecidedWhenTheWindowCloses) {

@@ -1,0 +1,97 @@
+// CorrelationTask: stage 2 for one signals partition (ARCHITECTURE.md, Data flow). It reads the
+// partition's records in order — signals and sources' progress — into a CorrelationEngine on a
+// CorrelationThread of its own, numbering the sources as they come (each has a watermark clock; its
+// rank, a stable hash of its name, orders ties of event time the same way on every member).
+//
+// - A signal whose (source offset, index) is not past the last one taken from its source is a copy
+//   that a source's new owner wrote again after a rebalance: dropped, so counts are not inflated.
+// - Rebuild: on assignment the partition is read from a bound before its committed offset (the longest
+//   window); records before the committed offset rebuild the windows only — what fires from them was
+//   already routed and acknowledged by the previous owner, so it is dropped (counted), and their
+//   offsets are never committed again.
+// - A tracked signal's message is done once the engine has applied it (appliedThrough ≥ its time) and
+//   what fired up to then is acknowledged (the pipeline's CorrelationCommitGate).
+//
+// Every method is for the pipeline's polling thread.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "common/log.h"
+#include "consumer/correlation_thread.h"
+#include "consumer/message_effects.h"
+#include "engine/signal_record.h"
+
+namespace auditstream {
+
+struct TaskCounters {
+  std::uint64_t records = 0;         // signal and progress records read, rebuild included
+  std::uint64_t signals = 0;         // signals handed to the engine
+  std::uint64_t copies = 0;          // signals written again by a source's new owner: dropped
+  std::uint64_t badRecords = 0;      // bytes that are not a record (or name a correlation not loaded)
+  std::uint64_t rebuildRecords = 0;  // read before the committed offset
+  std::uint64_t rebuildAlerts = 0;   // fired while rebuilding: already routed by the previous owner
+  std::size_t sources = 0;
+};
+
+class CorrelationTask {
+ public:
+  // `rebuildUntil`: the committed offset (records before it only rebuild windows).
+  CorrelationTask(std::shared_ptr<const SignalCodec> codec, const CorrelationOptions& options,
+                  std::int64_t rebuildUntil, Logger log);
+
+  bool tracks(std::int64_t offset) const { return offset >= rebuildUntil_; }
+  // Takes the record at `offset`. For a tracked signal returns the event time its message waits for
+  // (the engine applying it); nothing for progress, copies and bad records. Ends the rebuild after the
+  // last record before the committed offset (or at the first tracked one).
+  std::optional<std::int64_t> take(std::int64_t offset, std::string_view bytes);
+  // Messages waiting for the engine; what fired and the time through which signals are applied.
+  void await(std::int64_t doneAt, std::shared_ptr<MessageEffects> effects);
+  struct Round {
+    std::vector<Alert> alerts;
+    std::vector<std::shared_ptr<MessageEffects>> released;
+  };
+  Round takeFired();
+  Round takeFiredAfterCatchingUp(std::chrono::milliseconds bound);
+  // New correlations: the engine finishes (every window closes, what can fire fires) and a new one starts.
+  Round finishAndReplace(std::shared_ptr<const SignalCodec> codec);
+
+  std::size_t awaiting() const { return awaiting_.size(); }
+  std::int64_t watermark() const { return appliedThrough_; }
+  TaskCounters counters() const;
+  CorrelationCounters engineCounters() const { return thread_->counters(); }
+  std::string problem() const { return thread_->problem(); }
+
+ private:
+  struct Waiting {
+    std::int64_t doneAt;
+    std::shared_ptr<MessageEffects> effects;
+  };
+  struct Source {
+    std::uint32_t index = 0;
+    std::uint64_t rank = 0;
+    std::int64_t lastOffset = -1;
+    std::uint32_t lastIndex = 0;
+  };
+
+  Source& sourceOf(const SignalSource& name);
+  void endRebuild();
+  Round release(CorrelationThread::Fired fired);
+  std::unique_ptr<CorrelationThread> makeThread() const;
+
+  std::shared_ptr<const SignalCodec> codec_;
+  CorrelationOptions options_;
+  std::int64_t rebuildUntil_;
+  bool rebuilding_;
+  Logger log_;
+  std::map<SignalSource, Source> sources_;
+  std::vector<Waiting> awaiting_;  // in offset order
+  std::int64_t appliedThrough_ = std::numeric_limits<std::int64_t>::min();
+  TaskCounters counters_;
+  std::unique_ptr<CorrelationThread> thread_;
+};
+
+}  // namespace auditstream
