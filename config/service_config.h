@@ -78,7 +78,10 @@ struct ServiceConfig {
   // comparison) with commits held by maxCommitHold.
   enum class SignalsPath { kTopic, kInProcess };
   SignalsPath signals = SignalsPath::kTopic;
-  std::string signalsTopic;             // empty until loaded: "<group.id>.signals"
+  std::string signalsTopic;  // empty until loaded: "<group.id>.signals"
+  // The topic stage 1 writes signals to; empty: correlations in process (also a config built in code
+  // without a signals topic, as unit tests of single stages do).
+  std::string signalsTopicInUse() const { return signals == SignalsPath::kTopic ? signalsTopic : std::string(); }
   int signalsPartitions = 6;            // when the service creates the topic (create_topics: its replication factor)
   std::size_t queueMessages = 100'000;  // unacknowledged messages before partitions are paused
   std::int64_t readyMaxLag = 10'000;    // /readyz: per assigned partition, messages behind the high watermark

@@ -32,6 +32,7 @@ CorrelationTask::Source& CorrelationTask::sourceOf(const SignalSource& name) {
 
 std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::string_view bytes) {
   if (rebuilding_ && tracks(offset)) endRebuild();
+  nextOffset_ = offset + 1;
   ++counters_.records;
   if (!tracks(offset)) ++counters_.rebuildRecords;
   std::optional<std::int64_t> waitsFor;
@@ -110,8 +111,25 @@ CorrelationTask::Round CorrelationTask::finishAndReplace(std::shared_ptr<const S
   Round round = release(thread_->finish());
   if (rebuilding_) round.alerts.clear();
   codec_ = std::move(codec);
+  addCounts(finishedEngines_, thread_->counters(), false);
   thread_ = makeThread();  // sources keep their numbers and what was taken from them (copies stay dropped)
   return round;
+}
+
+void addCounts(TaskCounters& sum, const TaskCounters& more) {
+  sum.records += more.records;
+  sum.signals += more.signals;
+  sum.copies += more.copies;
+  sum.badRecords += more.badRecords;
+  sum.rebuildRecords += more.rebuildRecords;
+  sum.rebuildAlerts += more.rebuildAlerts;
+  sum.sources += more.sources;
+}
+
+CorrelationCounters CorrelationTask::engineCounters() const {
+  CorrelationCounters counters = finishedEngines_;
+  addCounts(counters, thread_->counters(), true);
+  return counters;
 }
 
 TaskCounters CorrelationTask::counters() const {

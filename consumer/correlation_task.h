@@ -36,6 +36,7 @@ struct TaskCounters {
   std::uint64_t rebuildAlerts = 0;   // fired while rebuilding: already routed by the previous owner
   std::size_t sources = 0;
 };
+void addCounts(TaskCounters& sum, const TaskCounters& more);
 
 class CorrelationTask {
  public:
@@ -60,9 +61,11 @@ class CorrelationTask {
   Round finishAndReplace(std::shared_ptr<const SignalCodec> codec);
 
   std::size_t awaiting() const { return awaiting_.size(); }
+  std::int64_t nextOffset() const { return nextOffset_; }  // after the last record taken
   std::int64_t watermark() const { return appliedThrough_; }
   TaskCounters counters() const;
-  CorrelationCounters engineCounters() const { return thread_->counters(); }
+  // Since the task started (engines replaced by reloads included).
+  CorrelationCounters engineCounters() const;
   std::string problem() const { return thread_->problem(); }
 
  private:
@@ -90,7 +93,9 @@ class CorrelationTask {
   std::map<SignalSource, Source> sources_;
   std::vector<Waiting> awaiting_;  // in offset order
   std::int64_t appliedThrough_ = std::numeric_limits<std::int64_t>::min();
+  std::int64_t nextOffset_ = 0;
   TaskCounters counters_;
+  CorrelationCounters finishedEngines_;  // the counts of engines a reload replaced
   std::unique_ptr<CorrelationThread> thread_;
 };
 

@@ -59,11 +59,12 @@ int runDemo(const CommandLine& command) {
     rd_kafka_mock_topic_create(mock, config.topics.back().c_str(), 3, 1);
   }
   config.cluster.order = {ClusterSource::kTopic};
+  // Correlations across the group, as in production: signals through their own topic.
+  config.signalsTopic = "auditstream-demo.signals";
+  rd_kafka_mock_topic_create(mock, config.signalsTopic.c_str(), config.signalsPartitions, 1);
   config.rules = command.ruleDirs;
   config.metricsAddress = command.metricsAddress;
   config.idleTimeout = std::chrono::seconds(5);
-  // The demo ends for good: at the stop, close the windows so that what can fire fires (nothing resumes).
-  config.maxCommitHold = std::chrono::nanoseconds(0);
 
   std::fprintf(stderr,
                "demo: embedded Kafka (librdkafka mock cluster) at %s; %zu clusters (%s ...); %zu rules and %zu "
@@ -96,6 +97,7 @@ int runDemo(const CommandLine& command) {
   ServiceOptions options;
   options.extraSinks.push_back(std::make_shared<ConsoleAlertSink>(stdout, isatty(STDOUT_FILENO) == 1));
   options.progressEvery = std::chrono::seconds(5);
+  options.inputEndsAtStop = true;  // the demo ends for good: at the stop what can fire fires (nothing resumes)
   options.log = Logger::toStderr(LogFormat::kKeyValue, LogLevel::kInfo, "demo");
   // After --duration (or Ctrl-C), 3 more seconds to consume what is already on the topics.
   double stopAt = duration + 3;

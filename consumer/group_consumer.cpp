@@ -19,6 +19,7 @@ Result<KafkaClientPtr> subscribeGroupConsumer(const ServiceConfig& config, const
   rd_kafka_poll_set_consumer(consumer.get());
   std::vector<std::string> topics = config.topics;
   if (topics.empty()) topics.push_back(config.topicPattern);
+  if (!config.signalsTopicInUse().empty()) topics.push_back(config.signalsTopic);
   KafkaPartitionListPtr subscription(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const std::string& topic : topics) {
     rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);

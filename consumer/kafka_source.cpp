@@ -15,9 +15,11 @@ void destroyMessage(void* message) { rd_kafka_message_destroy(static_cast<rd_kaf
 
 }  // namespace
 
-Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig& config, Logger log) {
-  auto source =
-      std::unique_ptr<KafkaSource>(new KafkaSource(config.readyMaxLag, config.cluster.header, std::move(log)));
+Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig& config, Logger log,
+                                                            std::chrono::milliseconds rebuildWindow) {
+  std::string signalsTopic = config.signalsTopicInUse();
+  auto source = std::unique_ptr<KafkaSource>(new KafkaSource(config.readyMaxLag, config.cluster.header,
+                                                             std::move(signalsTopic), rebuildWindow, std::move(log)));
   ASSIGN_OR_RETURN(source->consumer_, subscribeGroupConsumer(config, {source.get(), &KafkaSource::onRebalance,
                                                                       &KafkaSource::onStatistics}));
   source->queue_.reset(rd_kafka_queue_get_consumer(source->consumer_.get()));
@@ -105,16 +107,31 @@ void KafkaSource::append(rd_kafka_message_t* message, std::vector<InputMessage>&
 
 const StreamName& KafkaSource::streamOf(const rd_kafka_message_t& message) {
   if (last_ != nullptr && lastTopic_ == message.rkt && last_->partition == message.partition) return *last_;
-  const PartitionKey key{rd_kafka_topic_name(message.rkt), message.partition};
+  lastTopic_ = message.rkt;
+  last_ = &nameOf({rd_kafka_topic_name(message.rkt), message.partition});
+  return *last_;
+}
+
+StreamName& KafkaSource::nameOf(const PartitionKey& key) {
   auto found = index_.find(key);
   if (found == index_.end()) {
     const auto index = static_cast<std::uint32_t>(streams_.size());
-    streams_.push_back({key.first, key.second, index});
+    StreamName& name = streams_.emplace_back(StreamName{key.first, key.second, index});
+    name.signals = !signalsTopic_.empty() && key.first == signalsTopic_;
     found = index_.emplace(key, index).first;
   }
-  lastTopic_ = message.rkt;
-  last_ = &streams_[found->second];
-  return *last_;
+  return streams_[found->second];
+}
+
+std::optional<std::int64_t> KafkaSource::endOffset(const StreamName& stream) {
+  constexpr int kTimeoutMs = 5'000;
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  if (rd_kafka_query_watermark_offsets(consumer_.get(), stream.topic.c_str(), stream.partition, &low, &high,
+                                       kTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::nullopt;
+  }
+  return high;
 }
 
 void KafkaSource::wake() {
@@ -160,16 +177,8 @@ void KafkaSource::close() {
 
 std::vector<const StreamName*> KafkaSource::namesOf(const rd_kafka_topic_partition_list_t& partitions) {
   std::vector<const StreamName*> names;
-  for (int i = 0; i < partitions.cnt; ++i) {
-    const PartitionKey key{partitions.elems[i].topic, partitions.elems[i].partition};
-    auto found = index_.find(key);
-    if (found == index_.end()) {
-      const auto index = static_cast<std::uint32_t>(streams_.size());
-      streams_.push_back({key.first, key.second, index});
-      found = index_.emplace(key, index).first;
-    }
-    names.push_back(&streams_[found->second]);
-  }
+  for (int i = 0; i < partitions.cnt; ++i)
+    names.push_back(&nameOf({partitions.elems[i].topic, partitions.elems[i].partition}));
   return names;
 }
 
@@ -183,6 +192,7 @@ void KafkaSource::onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event,
     source->assigned_.clear();
     for (const StreamName* name : names) source->assigned_.emplace_back(name->topic, name->partition);
     source->forwardToLanes(names);  // before assign(): a forward the application set is never replaced
+    source->setRebuildStarts(*partitions);
     rd_kafka_assign(consumer, partitions);
     if (source->listener_ != nullptr) source->listener_->assigned(names);
     return;
@@ -191,6 +201,54 @@ void KafkaSource::onRebalance(rd_kafka_t* consumer, rd_kafka_resp_err_t event,
   for (const StreamName* name : names) source->lag_.erase({name->topic, name->partition});
   source->assigned_.clear();
   rd_kafka_assign(consumer, nullptr);
+}
+
+// A signals partition starts where its windows can be rebuilt: the first record of the last
+// `rebuildWindow` (record timestamps are the signals' produce times), or its committed offset if that
+// is earlier. Records before the committed offset only rebuild (StreamName::rebuildUntil). Without a
+// committed offset (a new group) it starts at the rebuild bound, or at the end as it is now.
+void KafkaSource::setRebuildStarts(rd_kafka_topic_partition_list_t& partitions) {
+  constexpr int kTimeoutMs = 10'000;
+  KafkaPartitionListPtr signals(rd_kafka_topic_partition_list_new(partitions.cnt));
+  for (int i = 0; i < partitions.cnt; ++i) {
+    if (!signalsTopic_.empty() && signalsTopic_ == partitions.elems[i].topic) {
+      rd_kafka_topic_partition_list_add(signals.get(), partitions.elems[i].topic, partitions.elems[i].partition);
+    }
+  }
+  if (signals->cnt == 0) return;
+  if (const rd_kafka_resp_err_t error = rd_kafka_committed(consumer_.get(), signals.get(), kTimeoutMs)) {
+    log_.warn("cannot read the signals partitions' committed offsets; tasks start without a rebuild",
+              {{"error", rd_kafka_err2str(error)}});
+  }
+  KafkaPartitionListPtr times(rd_kafka_topic_partition_list_copy(signals.get()));
+  const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch() - rebuildWindow_)
+                         .count();
+  for (int i = 0; i < times->cnt; ++i) times->elems[i].offset = bound;
+  if (const rd_kafka_resp_err_t error = rd_kafka_offsets_for_times(consumer_.get(), times.get(), kTimeoutMs)) {
+    log_.warn("cannot look up the signals partitions' rebuild bound", {{"error", rd_kafka_err2str(error)}});
+    for (int i = 0; i < times->cnt; ++i) times->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+  }
+  for (int i = 0; i < signals->cnt; ++i) {
+    const rd_kafka_topic_partition_t& committed = signals->elems[i];
+    std::int64_t start = times->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR ? times->elems[i].offset : -1;
+    if (start < 0) {  // no record since the bound: from the end as it is now (not as it is when fetching starts)
+      std::int64_t low = 0;
+      std::int64_t high = 0;
+      if (rd_kafka_query_watermark_offsets(consumer_.get(), committed.topic, committed.partition, &low, &high,
+                                           kTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        start = high;
+      }
+    }
+    const bool hasCommit = committed.err == RD_KAFKA_RESP_ERR_NO_ERROR && committed.offset >= 0;
+    if (hasCommit) start = start < 0 ? committed.offset : std::min(start, committed.offset);
+    if (start < 0) start = 0;
+    StreamName& name = nameOf({committed.topic, committed.partition});
+    name.rebuildUntil = hasCommit ? committed.offset : start;
+    rd_kafka_topic_partition_list_find(&partitions, committed.topic, committed.partition)->offset = start;
+    log_.info("correlation task assigned",
+              {{"partition", committed.partition}, {"from", start}, {"committed", name.rebuildUntil}});
+  }
 }
 
 // Each stream's partition queue goes to its lane (again on every assignment: a fresh handle, in case

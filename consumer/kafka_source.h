@@ -31,8 +31,11 @@ namespace auditstream {
 
 class KafkaSource final : public Source {
  public:
-  // Errors: a bad property, a refused subscription.
-  static Result<std::unique_ptr<KafkaSource>> subscribe(const ServiceConfig& config, Logger log = {});
+  // Errors: a bad property, a refused subscription. With correlation.signals: topic the signals topic
+  // is subscribed too; on assignment each of its partitions starts `rebuildWindow` (wall time) before
+  // its committed offset (StreamName::rebuildUntil), so its task can rebuild its windows.
+  static Result<std::unique_ptr<KafkaSource>> subscribe(const ServiceConfig& config, Logger log = {},
+                                                        std::chrono::milliseconds rebuildWindow = {});
   ~KafkaSource() override;
 
   void setListener(SourceListener* listener) override { listener_ = listener; }
@@ -49,10 +52,19 @@ class KafkaSource final : public Source {
 
   // Each assigned partition's lag as librdkafka's statistics last reported it (for the lag gauges).
   const std::map<PartitionKey, std::int64_t>& lagByPartition() const { return lag_; }
+  std::optional<std::int64_t> endOffset(const StreamName& stream) override;
 
  private:
-  KafkaSource(std::int64_t readyMaxLag, std::string clusterHeader, Logger log)
-      : readyMaxLag_(readyMaxLag), clusterHeader_(std::move(clusterHeader)), log_(std::move(log)) {}
+  KafkaSource(std::int64_t readyMaxLag, std::string clusterHeader, std::string signalsTopic,
+              std::chrono::milliseconds rebuildWindow, Logger log)
+      : readyMaxLag_(readyMaxLag),
+        clusterHeader_(std::move(clusterHeader)),
+        signalsTopic_(std::move(signalsTopic)),
+        rebuildWindow_(rebuildWindow),
+        log_(std::move(log)) {}
+  StreamName& nameOf(const PartitionKey& key);
+  // Signals partitions in `partitions` get their start offset (and their streams rebuildUntil).
+  void setRebuildStarts(rd_kafka_topic_partition_list_t& partitions);
   const StreamName& streamOf(const rd_kafka_message_t& message);
   // Takes up to `max` messages from `queue` (waiting up to `timeoutMs`) into `out`; how many it took.
   std::size_t take(rd_kafka_queue_t* queue, int timeoutMs, std::size_t max, std::vector<InputMessage>& out);
@@ -65,6 +77,8 @@ class KafkaSource final : public Source {
 
   std::int64_t readyMaxLag_;
   std::string clusterHeader_;  // its value is a message's cluster hint
+  std::string signalsTopic_;   // empty: correlations in process
+  std::chrono::milliseconds rebuildWindow_;
   Logger log_;
   SourceListener* listener_ = nullptr;
   std::deque<StreamName> streams_;  // never moves: messages point at their stream

@@ -265,6 +265,15 @@ void Pipeline::applySignalsMessage(InputMessage& message) {
   if (waitsFor) task.await(*waitsFor, std::make_shared<MessageEffects>(stream.index, message.offset, done_));
 }
 
+// A task that goes (revoked, or assigned anew): its counts stay in the totals.
+void Pipeline::retireTask(std::uint32_t stream) {
+  const auto found = tasks_.find(stream);
+  if (found == tasks_.end()) return;
+  addCounts(retiredEngines_, found->second->engineCounters(), false);
+  addCounts(retiredTasks_, found->second->counters());
+  tasks_.erase(found);
+}
+
 CorrelationTask& Pipeline::taskFor(const StreamName& stream) {
   auto found = tasks_.find(stream.index);
   if (found == tasks_.end()) {
@@ -356,8 +365,12 @@ void Pipeline::stop() {
   // Open windows are not closed early: their messages stay uncommitted and the next owner rebuilds them.
   // Without a commit hold, the windows are closed now (what can fire fires) and everything is committed.
   if (!correlator_) {
-    routeTasks(true);  // open windows stay open: the tasks' next owners rebuild them from the signals topic
-  } else if (options_.maxCommitHold.count() == 0) {
+    if (options_.closeWindowsAtStop) {
+      finishTasks();
+    } else {
+      routeTasks(true);  // open windows stay open: the tasks' next owners rebuild them from the signals topic
+    }
+  } else if (options_.maxCommitHold.count() == 0 || options_.closeWindowsAtStop) {
     routeCorrelationAlerts(correlator_->finish());
   } else {
     routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kStopDrainBound));
@@ -373,13 +386,36 @@ void Pipeline::stop() {
   source_.close();
 }
 
+// Every signal written so far (this member's first) reaches its task, then every task's windows close.
+void Pipeline::finishTasks() {
+  if (options_.signalPublisher != nullptr) {
+    options_.signalPublisher->publishProgress(true);
+    options_.signalPublisher->flush(kStopDrainBound);
+  }
+  std::map<std::uint32_t, std::int64_t> ends;
+  for (const auto& [index, task] : tasks_) {
+    if (const std::optional<std::int64_t> end = source_.endOffset(*streams_.at(index))) ends[index] = *end;
+  }
+  const auto unread = [&] {
+    return std::any_of(ends.begin(), ends.end(),
+                       [&](const auto& end) { return tasks_.at(end.first)->nextOffset() < end.second; });
+  };
+  const auto deadline = SteadyClock::now() + kStopDrainBound;
+  while (unread() && SteadyClock::now() < deadline) {
+    pollOnce();
+    collectOutcomes();
+  }
+  if (unread()) options_.log.warn("stopping before every signal was read; their windows close without them");
+  for (auto& [index, task] : tasks_) routeTaskRound(task->finishAndReplace(codec_));
+}
+
 void Pipeline::assigned(std::span<const StreamName* const> streams) {
   paused_ = false;  // a new assignment starts unpaused; back-pressure pauses it again if it must
   std::size_t tasks = 0;
   for (const StreamName* stream : streams) {
     streams_[stream->index] = stream;
     if (stream->signals && codec_) {
-      tasks_.erase(stream->index);
+      retireTask(stream->index);
       taskFor(*stream);
       ++tasks;
     }
@@ -399,7 +435,7 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   commit(true);
   for (const StreamName* stream : streams) {
     tracker_.revoke(stream->index);
-    tasks_.erase(stream->index);  // its windows are rebuilt by the next owner
+    retireTask(stream->index);  // its windows are rebuilt by the next owner
     if (options_.signalPublisher != nullptr && !stream->signals) options_.signalPublisher->revoked(*stream);
   }
   logFlow("partitions revoked: drained and committed",
@@ -431,25 +467,14 @@ PipelineTotals Pipeline::totals() const {
   for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
   if (correlator_) totals.correlations = correlator_->counters();
   if (shards_) totals.correlations = shards_->counters();
+  if (codec_) {
+    totals.correlations = retiredEngines_;
+    totals.tasks = retiredTasks_;
+    totals.tasks.sources = 0;
+  }
   for (const auto& [index, task] : tasks_) {
-    const CorrelationCounters engine = task->engineCounters();
-    CorrelationCounters& sum = totals.correlations;
-    sum.signals += engine.signals;
-    sum.late += engine.late;
-    sum.duplicates += engine.duplicates;
-    sum.evictions += engine.evictions;
-    sum.fired += engine.fired;
-    sum.idlePartitions += engine.idlePartitions;
-    sum.suppressed += engine.suppressed;
-    sum.liveKeys += engine.liveKeys;
-    const TaskCounters counters = task->counters();
-    totals.tasks.records += counters.records;
-    totals.tasks.signals += counters.signals;
-    totals.tasks.copies += counters.copies;
-    totals.tasks.badRecords += counters.badRecords;
-    totals.tasks.rebuildRecords += counters.rebuildRecords;
-    totals.tasks.rebuildAlerts += counters.rebuildAlerts;
-    totals.tasks.sources += counters.sources;
+    addCounts(totals.correlations, task->engineCounters(), true);
+    addCounts(totals.tasks, task->counters());
     if (const auto stream = streams_.find(index); stream != streams_.end())
       totals.taskWatermarks[stream->second->partition] = task->watermark();
   }

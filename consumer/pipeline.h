@@ -59,6 +59,9 @@ struct PipelineOptions {
   // Correlations across members (correlation.signals: topic): signals go to the signals topic through
   // this publisher, and each assigned signals partition runs a CorrelationTask. Null: in process.
   SignalPublisher* signalPublisher = nullptr;
+  // The input ends for good at stop() (the demo): every window closes and what can fire fires — with
+  // the signals topic, once each owned task has read its partition to the end (bounded).
+  bool closeWindowsAtStop = false;
 };
 
 // Counts since the pipeline started, for metrics and the progress line.
@@ -125,6 +128,8 @@ class Pipeline final : public SourceListener {
   void routeCorrelationAlerts(CorrelationThread::Fired fired);
   void routeTaskRound(CorrelationTask::Round round);
   void routeTasks(bool catchUp);
+  void finishTasks();
+  void retireTask(std::uint32_t stream);
   void applySignalsMessage(InputMessage& message);
   CorrelationTask& taskFor(const StreamName& stream);
   void applyBackPressure();
@@ -144,9 +149,11 @@ class Pipeline final : public SourceListener {
   std::unique_ptr<CorrelationThread> correlator_;
   std::shared_ptr<const SignalCodec> codec_;                         // signals topic only
   std::map<std::uint32_t, std::unique_ptr<CorrelationTask>> tasks_;  // by signals stream index
-  std::map<std::uint32_t, const StreamName*> streams_;               // every stream seen, by index
-  std::vector<AwaitingSignals> awaitingSignals_;                     // in consume order
-  CorrelationCommitGate correlationGate_;                            // the sinks' acks call into it
+  CorrelationCounters retiredEngines_;                               // the counts of tasks that went
+  TaskCounters retiredTasks_;
+  std::map<std::uint32_t, const StreamName*> streams_;  // every stream seen, by index
+  std::vector<AwaitingSignals> awaitingSignals_;        // in consume order
+  CorrelationCommitGate correlationGate_;               // the sinks' acks call into it
   AlertDispatch dispatch_;  // correlation alerts, and a finite input's alerts in input order
   std::uint64_t committedOffsets_ = 0;
   std::uint64_t pauses_ = 0;

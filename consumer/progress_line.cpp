@@ -23,7 +23,13 @@ std::string progressLine(const ServiceTotals& totals, double seconds,
                 static_cast<unsigned long long>(totals.correlations.fired), totals.correlations.liveKeys,
                 totals.assignedPartitions, static_cast<long long>(lag), totals.inFlightMessages,
                 static_cast<unsigned long long>(totals.committedOffsets));
-  return line;
+  std::string out = line;
+  if (totals.published.signals > 0 || totals.tasksOwned > 0) {  // correlation.signals: topic
+    std::snprintf(line, sizeof line, " | signals: %llu written, %zu tasks",
+                  static_cast<unsigned long long>(totals.published.signals), totals.tasksOwned);
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace auditstream

@@ -12,6 +12,7 @@
 #include "consumer/progress_line.h"
 #include "consumer/service_metrics.h"
 #include "consumer/service_sinks.h"
+#include "consumer/signal_publisher.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
 
@@ -22,6 +23,21 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr auto kStartupCheckBound = std::chrono::seconds(5);
 constexpr auto kPublishEvery = std::chrono::seconds(1);
+constexpr auto kSignalsRetentionFloor = std::chrono::hours(24);
+
+// How far back a correlation task re-reads its signals partition to rebuild its windows: the longest
+// window, the allowed lateness and the idle timeout, and a minute's margin. first_seen's history spans
+// days and is not rebuilt (its learning starts again: the durable-state issue).
+std::chrono::milliseconds rebuildWindowOf(const CorrelationSet& correlations, const ServiceConfig& config) {
+  std::int64_t longest = 0;
+  for (std::uint32_t i = 0; i < correlations.size(); ++i) {
+    const CorrelationSpec& spec = correlations.at(i).spec;
+    if (spec.type != CorrelationType::kFirstSeen) longest = std::max(longest, spec.timespanNanos);
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(longest) +
+                                                               config.allowedLateness + config.idleTimeout) +
+         std::chrono::minutes(1);
+}
 
 class Service {
  public:
@@ -65,6 +81,18 @@ class Service {
  private:
   Status start() {
     RETURN_IF_ERROR(checkOutputTopics(config_, kStartupCheckBound));
+    const std::chrono::milliseconds rebuildWindow = rebuildWindowOf(*pack_.correlations, config_);
+    if (!config_.signalsTopicInUse().empty()) {
+      const auto retention = std::max<std::chrono::milliseconds>(kSignalsRetentionFloor, 2 * rebuildWindow);
+      ASSIGN_OR_RETURN(const int partitions, prepareSignalsTopic(config_, retention, kStartupCheckBound));
+      ASSIGN_OR_RETURN(auto producer, DurableProducer::create(config_.kafka, config_.signalsTopic, "signal",
+                                                              "as-signals", log_.child("signals")));
+      signals_ = std::make_unique<SignalPublisher>(std::move(producer), partitions, pack_.correlations, clock_,
+                                                   config_.idleTimeout);
+      log_.info("correlations run across the group", {{"signals_topic", config_.signalsTopic},
+                                                      {"partitions", partitions},
+                                                      {"rebuild_window_s", rebuildWindow.count() / 1000}});
+    }
     ASSIGN_OR_RETURN(metrics_, ServiceMetrics::create(config_.metricsAddress));
     ASSIGN_OR_RETURN(ServiceSinks sinks, makeServiceSinks(config_, clock_, options_.extraSinks, log_));
     sinkCounts_ = std::move(sinks.counts);
@@ -74,7 +102,7 @@ class Service {
                        DeadLetterProducer::create(config_.kafka, config_.deadLetterTopic, log_.child("dead-letters")));
     }
     ASSIGN_OR_RETURN(std::vector<std::unique_ptr<EventProcessor>> processors, makeProcessors());
-    ASSIGN_OR_RETURN(source_, KafkaSource::subscribe(config_, log_.child("source")));
+    ASSIGN_OR_RETURN(source_, KafkaSource::subscribe(config_, log_.child("source"), rebuildWindow));
     PipelineOptions options;
     options.identity = config_.cluster;
     options.stage = options_.stage;
@@ -88,6 +116,8 @@ class Service {
       metrics->observeDetectionLatency(seconds);
     };
     options.log = log_;
+    options.signalPublisher = signals_.get();
+    options.closeWindowsAtStop = options_.inputEndsAtStop;
     pipeline_ = std::make_unique<Pipeline>(*source_, *router_, deadLetters_.get(), std::move(processors),
                                            pack_.correlations, std::move(options), clock_);
     ProcessSignals::install();
@@ -150,6 +180,14 @@ class Service {
     totals.correlationsLoaded = pack_.correlations->size();
     totals.oldestUnacknowledgedSeconds = std::chrono::duration<double>(router_->oldestUnacknowledged()).count();
     totals.sinksDelivering = router_->health().delivering;
+    totals.published = pipeline.published;
+    if (signals_) {
+      totals.signalsDelivered = signals_->producer().delivered();
+      totals.signalsRetrying = signals_->producer().retrying();
+    }
+    totals.tasks = pipeline.tasks;
+    totals.tasksOwned = pipeline.tasksOwned;
+    totals.taskWatermarks = pipeline.taskWatermarks;
     return totals;
   }
 
@@ -195,6 +233,7 @@ class Service {
   std::unique_ptr<KafkaSource> source_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::function<SinkCounts()>> sinkCounts_;
+  std::unique_ptr<SignalPublisher> signals_;  // its acks settle the pipeline's messages
   std::unique_ptr<DeadLetterProducer> deadLetters_;
   std::unique_ptr<AlertRouter> router_;
 };

@@ -27,6 +27,7 @@ struct ServiceOptions {
   std::chrono::seconds progressEvery{10};
   Logger log = Logger::toStderr(LogFormat::kKeyValue, LogLevel::kInfo, "auditstream");  // its components: children
   PipelineStage stage = PipelineStage::kDetect;
+  bool inputEndsAtStop = false;  // the demo: at the stop every window closes (PipelineOptions::closeWindowsAtStop)
 };
 
 // Exit status: 0 after a clean stop; 1 when the sinks, metrics address or Kafka refuse to start.

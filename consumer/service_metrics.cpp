@@ -58,6 +58,20 @@ struct ServiceMetrics::Handles {
   prometheus::Gauge* rulesLoaded = nullptr;
   prometheus::Gauge* correlationsLoaded = nullptr;
   prometheus::Gauge* ready = nullptr;
+  prometheus::Counter* signalRecords = nullptr;
+  prometheus::Counter* progressRecords = nullptr;
+  prometheus::Counter* signalBytes = nullptr;
+  prometheus::Counter* signalsDelivered = nullptr;
+  prometheus::Gauge* signalsRetrying = nullptr;
+  prometheus::Counter* taskRecords = nullptr;
+  prometheus::Counter* taskSignals = nullptr;
+  prometheus::Counter* taskCopies = nullptr;
+  prometheus::Counter* taskBadRecords = nullptr;
+  prometheus::Counter* rebuildRecords = nullptr;
+  prometheus::Counter* rebuildAlerts = nullptr;
+  prometheus::Gauge* tasksOwned = nullptr;
+  GaugeFamily* taskWatermark = nullptr;
+  std::map<std::int32_t, prometheus::Gauge*> watermarkOf;
   prometheus::Histogram* latency = nullptr;
   GaugeFamily* lag = nullptr;
   std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lagByPartition;
@@ -157,6 +171,29 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
   h.rulesLoaded = &gauge("auditstream_rules_loaded", "Detection rules loaded");
   h.correlationsLoaded = &gauge("auditstream_correlations_loaded", "Correlation rules loaded");
   h.ready = &gauge("auditstream_ready", "1 when /readyz answers 200");
+  auto& written = counters("auditstream_signals_written_total", "Records written to the signals topic, by kind");
+  h.signalRecords = &written.Add({{"kind", "signal"}});
+  h.progressRecords = &written.Add({{"kind", "progress"}});
+  h.signalBytes =
+      &counters("auditstream_signals_written_bytes_total", "Record bytes written to the signals topic").Add({});
+  h.signalsDelivered =
+      &counters("auditstream_signals_delivered_total", "Signals-topic records the broker acknowledged").Add({});
+  h.signalsRetrying = &gauge("auditstream_signals_retrying", "Signals-topic records waiting for a re-send");
+  auto& read = counters("auditstream_correlation_task_records_total",
+                        "Signals-topic records this member's correlation tasks read, by outcome");
+  h.taskRecords = &read.Add({{"outcome", "read"}});
+  h.taskSignals = &read.Add({{"outcome", "applied"}});
+  h.taskCopies = &read.Add({{"outcome", "copy_dropped"}});
+  h.taskBadRecords = &read.Add({{"outcome", "unreadable"}});
+  h.rebuildRecords = &read.Add({{"outcome", "rebuild"}});
+  h.rebuildAlerts = &counters("auditstream_correlation_rebuild_alerts_dropped_total",
+                              "Alerts fired while a task rebuilt its windows (its previous owner routed them)")
+                         .Add({});
+  h.tasksOwned = &gauge("auditstream_correlation_tasks", "Correlation tasks (signals partitions) this member owns");
+  h.taskWatermark = &prometheus::BuildGauge()
+                         .Name("auditstream_correlation_task_watermark_seconds")
+                         .Help("Event time (Unix seconds) through which a correlation task has applied its signals")
+                         .Register(r);
   h.lag = &prometheus::BuildGauge()
                .Name("auditstream_consumer_lag")
                .Help("Messages behind the partition's high watermark")
@@ -266,6 +303,37 @@ void ServiceMetrics::publish(const RuleSet& rules, const ServiceTotals& totals) 
   h.assigned->Set(static_cast<double>(totals.assignedPartitions));
   h.rulesLoaded->Set(static_cast<double>(totals.rulesLoaded));
   h.correlationsLoaded->Set(static_cast<double>(totals.correlationsLoaded));
+  publishSignals(totals);
+}
+
+void ServiceMetrics::publishSignals(const ServiceTotals& totals) {
+  Handles& h = *handles_;
+  h.advance(h.signalRecords, totals.published.signals);
+  h.advance(h.progressRecords, totals.published.progress);
+  h.advance(h.signalBytes, totals.published.bytes);
+  h.advance(h.signalsDelivered, totals.signalsDelivered);
+  h.signalsRetrying->Set(static_cast<double>(totals.signalsRetrying));
+  h.advance(h.taskRecords, totals.tasks.records);
+  h.advance(h.taskSignals, totals.tasks.signals);
+  h.advance(h.taskCopies, totals.tasks.copies);
+  h.advance(h.taskBadRecords, totals.tasks.badRecords);
+  h.advance(h.rebuildRecords, totals.tasks.rebuildRecords);
+  h.advance(h.rebuildAlerts, totals.tasks.rebuildAlerts);
+  h.tasksOwned->Set(static_cast<double>(totals.tasksOwned));
+  for (auto it = h.watermarkOf.begin(); it != h.watermarkOf.end();) {  // a task that moved away
+    if (totals.taskWatermarks.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    h.taskWatermark->Remove(it->second);
+    it = h.watermarkOf.erase(it);
+  }
+  for (const auto& [partition, nanos] : totals.taskWatermarks) {
+    if (nanos <= 0) continue;  // nothing applied yet
+    prometheus::Gauge*& gauge = h.watermarkOf[partition];
+    if (gauge == nullptr) gauge = &h.taskWatermark->Add({{"partition", std::to_string(partition)}});
+    gauge->Set(static_cast<double>(nanos) / 1e9);
+  }
 }
 
 }  // namespace auditstream

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "consumer/correlation_task.h"
+#include "consumer/signal_publisher.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
@@ -48,6 +50,13 @@ struct ServiceTotals {
   std::size_t correlationsLoaded = 0;
   double oldestUnacknowledgedSeconds = 0;
   bool sinksDelivering = true;
+  // correlation.signals: topic
+  PublisherCounters published;
+  std::uint64_t signalsDelivered = 0;  // acknowledged by the broker
+  std::uint64_t signalsRetrying = 0;   // waiting for a re-send
+  TaskCounters tasks;
+  std::size_t tasksOwned = 0;
+  std::map<std::int32_t, std::int64_t> taskWatermarks;  // signals partition → event time applied through (ns)
 };
 
 class ServiceMetrics {
@@ -77,6 +86,7 @@ class ServiceMetrics {
 
  private:
   explicit ServiceMetrics(std::unique_ptr<Handles> handles);
+  void publishSignals(const ServiceTotals& totals);
   std::unique_ptr<Handles> handles_;
 };
 

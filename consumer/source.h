@@ -106,6 +106,9 @@ class Source {
   // Stops (or resumes) delivering messages; false when it cannot.
   virtual bool pause(bool paused) = 0;
   virtual SourceStatus status() const = 0;
+  // The offset the next message written to `stream` will get (a partition's high watermark), where the
+  // source can tell.
+  virtual std::optional<std::int64_t> endOffset(const StreamName& /*stream*/) { return std::nullopt; }
   // Leaves the consumer group, closes files. Nothing is delivered after it.
   virtual void close() = 0;
 };

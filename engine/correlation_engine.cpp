@@ -394,6 +394,18 @@ struct CorrelationEngine::State {
   }
 };
 
+void addCounts(CorrelationCounters& sum, const CorrelationCounters& more, bool withGauges) {
+  sum.signals += more.signals;
+  sum.late += more.late;
+  sum.duplicates += more.duplicates;
+  sum.evictions += more.evictions;
+  sum.fired += more.fired;
+  sum.suppressed += more.suppressed;
+  if (!withGauges) return;
+  sum.idlePartitions += more.idlePartitions;
+  sum.liveKeys += more.liveKeys;
+}
+
 CorrelationEngine::CorrelationEngine(std::shared_ptr<const CorrelationSet> correlations, CorrelationOptions options)
     : state_(std::make_unique<State>()) {
   state_->correlations.resize(correlations->size());

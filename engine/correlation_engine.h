@@ -44,6 +44,9 @@ struct CorrelationCounters {
   std::size_t liveKeys = 0;
 };
 
+// Adds `more`'s counts to `sum`; the gauges (idlePartitions, liveKeys) only when `withGauges`.
+void addCounts(CorrelationCounters& sum, const CorrelationCounters& more, bool withGauges);
+
 class CorrelationEngine {
  public:
   CorrelationEngine(std::shared_ptr<const CorrelationSet> correlations, CorrelationOptions options);
