@@ -44,6 +44,7 @@ std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::stri
     }
   } else if (auto* progress = std::get_if<ProgressRecord>(&*decoded)) {
     const Source& source = sourceOf(progress->source);
+    thread_->observeStart(EventTime{progress->startNanos});
     if (progress->idle) {
       thread_->markIdle(source.index, EventTime{progress->watermarkNanos});
     } else {

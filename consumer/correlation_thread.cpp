@@ -36,6 +36,8 @@ void CorrelationThread::observe(std::uint32_t partition, EventTime time) {
   batch_.idle[partition] = false;
 }
 
+void CorrelationThread::observeStart(EventTime time) { batch_.start = std::min(batch_.start, time.nanosSinceEpoch); }
+
 void CorrelationThread::markIdle(std::uint32_t partition, EventTime latest) {
   observe(partition, latest);
   batch_.idle[partition] = true;
@@ -84,6 +86,7 @@ void CorrelationThread::applyBatches() {
     caughtUp_.notify_all();  // room in the queue
     lock.unlock();
     for (Batch& batch : batches) {
+      if (batch.start != kNoStart) engine_->observeStart(EventTime{batch.start});
       for (std::uint32_t partition = 0; partition < batch.clocks.size(); ++partition) {
         if (batch.clocks[partition] == kNoClock) continue;
         if (batch.idle[partition]) {

@@ -39,6 +39,8 @@ class CorrelationThread {
   void observe(std::uint32_t partition, EventTime time);
   // The partition's owner says it is quiet (CorrelationEngine::markIdle), as of the batch's end.
   void markIdle(std::uint32_t partition, EventTime latest);
+  // CorrelationEngine::observeStart.
+  void observeStart(EventTime time);
   void add(Signal signal);
 
   // What fired since the last call, and the event time through which signals have been applied (every
@@ -60,9 +62,11 @@ class CorrelationThread {
   struct Batch {
     std::vector<std::int64_t> clocks;  // per partition: the latest event time seen (kNoClock: none)
     std::vector<bool> idle;            // per partition: marked idle after its last observe()
+    std::int64_t start = kNoStart;     // the earliest observeStart() (kNoStart: none)
     std::vector<Signal> signals;
   };
   static constexpr std::int64_t kNoClock = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::int64_t kNoStart = std::numeric_limits<std::int64_t>::max();
   static constexpr std::size_t kBatchSignals = 2048;
   static constexpr std::size_t kMaxQueuedBatches = 64;  // then add() waits: back-pressure, not memory
 

@@ -60,6 +60,7 @@ int runDemo(const CommandLine& command) {
   }
   config.cluster.order = {ClusterSource::kTopic};
   // Correlations across the group, as in production: signals through their own topic.
+  config.signals = ServiceConfig::SignalsPath::kTopic;
   config.signalsTopic = "auditstream-demo.signals";
   rd_kafka_mock_topic_create(mock, config.signalsTopic.c_str(), config.signalsPartitions, 1);
   config.rules = command.ruleDirs;

@@ -161,7 +161,8 @@ bool KafkaSource::pause(bool paused) { return pauseAssignment(consumer_.get(), p
 
 SourceStatus KafkaSource::status() const {
   SourceStatus status;
-  status.assignedStreams = assigned_.size();
+  for (const PartitionKey& key : assigned_)
+    ++(key.first == signalsTopic_ ? status.assignedSignals : status.assignedStreams);
   for (const auto& [key, behind] : lag_) status.lag += behind;
   const Readiness readiness = decideReadiness(assigned_, lag_, readyMaxLag_);
   status.ready = readiness.ready;

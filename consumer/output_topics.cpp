@@ -16,9 +16,10 @@ Result<KafkaClientPtr> adminClient(const ServiceConfig& config) {
   return makeKafkaClient(RD_KAFKA_PRODUCER, properties);
 }
 
-// The topic's partition count, after creating it (`spec`, when create_topics allows) if it is missing.
+// The topic's partition count, after creating it (`spec`) if it is missing and create_topics allows,
+// or it is the service's own (`internal`: like Kafka Streams' internal topics, created without asking).
 Result<int> ensureTopic(rd_kafka_t* client, const ServiceConfig& config, const std::string& what, TopicSpec spec,
-                        std::chrono::milliseconds timeout) {
+                        std::chrono::milliseconds timeout, bool internal = false) {
   Result<int> partitions = topicPartitionCount(client, spec.name, timeout);
   if (partitions) return partitions;
   const bool missing = partitions.status().message().find("UNKNOWN_TOPIC") != std::string::npos;
@@ -26,7 +27,7 @@ Result<int> ensureTopic(rd_kafka_t* client, const ServiceConfig& config, const s
     return unavailable("cannot check the " + what + " '" + spec.name + "' at " + config.kafka.at("bootstrap.servers") +
                        ": " + partitions.status().message());
   }
-  if (!config.createTopics) {
+  if (!config.createTopics && !internal) {
     return notFound("the " + what + " '" + spec.name +
                     "' does not exist; create it, or set create_topics: {partitions: N, replication_factor: R}");
   }
@@ -59,9 +60,9 @@ Result<int> prepareSignalsTopic(const ServiceConfig& config, std::chrono::millis
   ASSIGN_OR_RETURN(KafkaClientPtr client, adminClient(config));
   TopicSpec spec{config.signalsTopic,
                  config.signalsPartitions,
-                 config.createTopics ? config.createTopics->replicationFactor : 1,
+                 config.createTopics ? config.createTopics->replicationFactor : -1,  // -1: the broker's default
                  {{"retention.ms", std::to_string(retention.count())}, {"cleanup.policy", "delete"}}};
-  return ensureTopic(client.get(), config, "signals topic (correlation.signals_topic)", std::move(spec), timeout);
+  return ensureTopic(client.get(), config, "signals topic (correlation.signals_topic)", std::move(spec), timeout, true);
 }
 
 }  // namespace auditstream

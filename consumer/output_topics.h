@@ -15,9 +15,10 @@ namespace auditstream {
 // answer, or the creation's error.
 Status checkOutputTopics(const ServiceConfig& config, std::chrono::milliseconds timeout);
 
-// The signals topic (correlation.signals: topic): created when missing and `create_topics` allows it
-// (correlation.signals_partitions partitions, create_topics' replication, retention.ms = `retention`),
-// else it must exist. Returns its partition count. Errors as checkOutputTopics.
+// The signals topic (correlation.signals: topic), the service's own internal topic: created when
+// missing (correlation.signals_partitions partitions, create_topics' replication factor or else the
+// broker's default, retention.ms = `retention`). Returns its partition count. Errors as
+// checkOutputTopics (unavailable, or the creation's error — e.g. no ACL to create it).
 Result<int> prepareSignalsTopic(const ServiceConfig& config, std::chrono::milliseconds retention,
                                 std::chrono::milliseconds timeout);
 

@@ -164,8 +164,10 @@ void Pipeline::applyOrdered(MessageOutcome& outcome) {
   if (outcome.effects) outcome.effects->settle();
   for (Alert& alert : outcome.alerts) run_.alerts.push_back(std::move(alert));
   for (Signal& signal : outcome.signals) run_.signals.push_back(std::move(signal));
-  if (outcome.latestEventTime)
+  if (outcome.latestEventTime) {
     run_.latest = run_.latest ? std::max(*run_.latest, *outcome.latestEventTime) : *outcome.latestEventTime;
+    run_.earliest = run_.earliest ? std::min(*run_.earliest, *outcome.latestEventTime) : *outcome.latestEventTime;
+  }
   if (++run_.messages >= kOrderedRun) submitOrderedRun();
 }
 
@@ -177,6 +179,7 @@ void Pipeline::submitOrderedRun() {
     return;
   }
   std::vector<std::pair<std::uint32_t, EventTime>> clocks;
+  if (run.earliest) clocks.emplace_back(0, *run.earliest);  // the engine keeps the earliest (first_seen's learning)
   if (run.latest) clocks.emplace_back(0, *run.latest);
   shards_->submit(std::move(run.alerts), std::move(clocks), std::move(run.signals));
 }
@@ -196,6 +199,7 @@ void Pipeline::apply(MessageOutcome& outcome) {
       publisher->observe(*streams_.at(outcome.slot), *outcome.latestEventTime);
     } else {
       correlator_->observe(outcome.slot, *outcome.latestEventTime);
+      correlator_->observeStart(*outcome.latestEventTime);
     }
   }
   const bool effectsPending = outcome.effects || !outcome.alerts.empty() || !outcome.signals.empty();
@@ -433,13 +437,16 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   router_.flush(kRevokeDrainBound);
   if (options_.signalPublisher != nullptr) options_.signalPublisher->flush(kRevokeDrainBound);
   commit(true);
+  std::size_t tasks = 0;
   for (const StreamName* stream : streams) {
     tracker_.revoke(stream->index);
     retireTask(stream->index);  // its windows are rebuilt by the next owner
+    tasks += stream->signals ? 1 : 0;
     if (options_.signalPublisher != nullptr && !stream->signals) options_.signalPublisher->revoked(*stream);
   }
   logFlow("partitions revoked: drained and committed",
-          {{"partitions", streams.size()},
+          {{"partitions", streams.size() - tasks},
+           {"correlation_tasks", tasks},
            {"took_ms", std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()}});
 }
 

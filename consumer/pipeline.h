@@ -168,6 +168,7 @@ class Pipeline final : public SourceListener {
   struct OrderedRun {
     std::vector<Alert> alerts;
     std::optional<EventTime> latest;
+    std::optional<EventTime> earliest;
     std::vector<Signal> signals;
     std::size_t messages = 0;
   };

@@ -46,8 +46,10 @@ void SignalPublisher::observe(const StreamName& stream, EventTime latest) {
   if (inserted) {
     progress.source = {stream.topic, stream.partition};
     progress.watermark = latest.nanosSinceEpoch;
+    progress.start = latest.nanosSinceEpoch;
   }
   progress.watermark = std::max(progress.watermark, latest.nanosSinceEpoch);
+  progress.start = std::min(progress.start, latest.nanosSinceEpoch);
   progress.lastEvent = clock_.monotonicNow();
   progress.reportedIdle = false;
 }
@@ -64,7 +66,7 @@ void SignalPublisher::publishProgress(bool now) {
     if (idle && progress.reportedIdle) continue;  // said once; it stays idle until its next event
     progress.reportedIdle = idle;
     std::string bytes;
-    SignalCodec::encodeProgress({progress.source, progress.watermark, idle}, bytes);
+    SignalCodec::encodeProgress({progress.source, progress.watermark, idle, progress.start}, bytes);
     for (std::int32_t partition = 0; partition < partitions_; ++partition) {
       DurableRecord record;
       record.partition = partition;

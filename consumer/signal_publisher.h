@@ -57,6 +57,7 @@ class SignalPublisher {
   struct Progress {
     SignalSource source;
     std::int64_t watermark = 0;
+    std::int64_t start = 0;  // the earliest event time seen
     Clock::MonotonicTime lastEvent;
     bool reportedIdle = false;
   };

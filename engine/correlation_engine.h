@@ -56,6 +56,9 @@ class CorrelationEngine {
 
   // Every event (matching or not) moves its partition's clock.
   void observe(std::uint32_t partition, EventTime time);
+  // The stream has events this early (a source's first event, as its owner reports it): first_seen's
+  // learning period starts no later than the earliest such time. Moves no clock.
+  void observeStart(EventTime time);
   // `partition` has seen nothing new for a while (its owner says so): it no longer holds the watermark
   // back until its next observe() or signal. `latest` moves its clock like observe().
   void markIdle(std::uint32_t partition, EventTime latest);

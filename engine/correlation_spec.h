@@ -38,7 +38,7 @@ struct CorrelationSpec {
   CountCondition condition;
   std::vector<std::string> valueFields;       // value_count `field` (one or a list), first_seen `field`
   bool generate = false;                      // also alert on the referenced rules on their own
-  std::int64_t learningNanos = 0;             // first_seen: no alerts until this long after the first event
+  std::int64_t learningNanos = 0;             // first_seen: no alerts until this long after the earliest event seen
   std::optional<std::int64_t> suppressNanos;  // re-fire suppression per group key; default: timespan
   std::optional<std::size_t> maxKeys;         // live-key cap for this rule; default: the engine's
   SourceLocation where;

@@ -169,6 +169,7 @@ void SignalCodec::encodeProgress(const ProgressRecord& progress, std::string& ou
   putSigned(progress.source.partition, out);
   putSigned(progress.watermarkNanos, out);
   out += static_cast<char>(progress.idle ? 1 : 0);
+  putSigned(progress.startNanos, out);
 }
 
 Result<DecodedRecord> SignalCodec::decode(std::string_view bytes) const {
@@ -184,6 +185,7 @@ Result<DecodedRecord> SignalCodec::decode(std::string_view bytes) const {
     progress.source.partition = static_cast<std::int32_t>(in.signedVarint());
     progress.watermarkNanos = in.signedVarint();
     progress.idle = in.byte() == 1;
+    progress.startNanos = in.atEnd() ? progress.watermarkNanos : in.signedVarint();
     if (!in.problem().empty()) return invalidArgument("progress record: " + in.problem());
     if (!in.atEnd()) return invalidArgument("progress record: bytes after the end");
     return DecodedRecord{std::move(progress)};

@@ -52,6 +52,9 @@ struct ProgressRecord {
   SignalSource source;
   std::int64_t watermarkNanos = 0;
   bool idle = false;
+  // The earliest event time the owner has seen on the source (CorrelationEngine::observeStart). A record
+  // without it (written before it existed) reads as the watermark.
+  std::int64_t startNanos = 0;
 };
 
 using DecodedRecord = std::variant<SignalRecord, ProgressRecord>;

@@ -115,7 +115,14 @@ TEST(ServiceGroup, TwoMembersSplitThePartitionsAndARebalanceMidStreamLosesNothin
                fileText(logB).find("partitions assigned\" partitions=4") != std::string::npos;
       },
       std::chrono::seconds(90), std::chrono::milliseconds(250));
-  std::this_thread::sleep_for(std::chrono::seconds(5));  // idle partitions release the watermark (2 s)
+  // Idle partitions release the watermark (2 s) and the correlation tasks fire: wait (bounded) until
+  // every expected alert is on the topic rather than a fixed time a loaded machine may overrun.
+  testing::waitUntil(
+      [&] {
+        const std::map<std::string, int> now = alertIdCounts(*bootstrap, alerts);
+        return std::all_of(expected.begin(), expected.end(), [&](const std::string& id) { return now.contains(id); });
+      },
+      std::chrono::seconds(60), std::chrono::seconds(1));
   const std::string metricsA = httpGet(portA, "/metrics");
   const std::string metricsB = httpGet(portB, "/metrics");
   stop(b);

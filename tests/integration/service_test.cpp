@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -58,15 +59,15 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
       << "kafka: {bootstrap.servers: '" << *bootstrap << "', group.id: " << group << "}\ntopics: [" << topic
       << "]\nrules: [" << (kSource / "config/rules").string() << "]\nsinks: {kafka_topic: " << alerts
       << "}\ndead_letter_topic: " << deadLetter
-      << "\ncorrelation: {allowed_lateness: 1s, max_commit_hold: 0s}\nmetrics: {address: '127.0.0.1:" << metricsPort
+      << "\ncorrelation: {allowed_lateness: 1s, idle_timeout: 2s}\nmetrics: {address: '127.0.0.1:" << metricsPort
       << "'}\n";
   const std::string configPath = (work / "config.yml").string();
   const std::string logPath = (work / "service.log").string();
   const pid_t pid = spawnService(configPath, logPath);
   ASSERT_GT(pid, 0);
-  // Everything consumed (the service's own metrics say so); then a clean stop (max_commit_hold: 0s) closes
-  // the correlation windows, drains the sinks and commits everything. (While it runs, a message whose signals still
-  // wait for the watermark is not committed: the newest events of a quiet stream are committed at the stop.)
+  // Everything consumed (the service's own metrics say so), and the quiet stream's partitions idle (2 s): the
+  // correlation task's watermark passes the burst and it fires. Then a clean stop drains the sinks and commits
+  // everything (an input message commits once its signals are on the signals topic: no window hold).
   const std::string consumed = "auditstream_events_total " + std::to_string(messages.size() - 3);
   std::string metrics;
   const bool allConsumed = testing::waitUntil(
@@ -79,6 +80,14 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
                metrics.find("auditstream_consumer_lag{partition=\"0\",topic=\"" + topic + "\"} 0") != std::string::npos;
       },
       std::chrono::seconds(90), std::chrono::milliseconds(250));
+  const std::set<std::string> expected = replayAlertIds(cluster, kInputs);
+  ASSERT_GE(expected.size(), 10U);
+  testing::waitUntil(
+      [&] {
+        const std::map<std::string, int> now = alertIdCounts(*bootstrap, alerts);
+        return std::all_of(expected.begin(), expected.end(), [&](const std::string& id) { return now.contains(id); });
+      },
+      std::chrono::seconds(60), std::chrono::seconds(1));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -92,8 +101,6 @@ TEST(Service, ALabelledStreamYieldsTheReplayAlertsPoisonGoesToTheDeadLetterTopic
     received.insert(id);
     EXPECT_EQ(count, 1) << "repeated: " << id;
   }
-  const std::set<std::string> expected = replayAlertIds(cluster, kInputs);
-  ASSERT_GE(expected.size(), 10U);
   EXPECT_EQ(received, expected) << logText;
 
   const auto poison = readAll(*bootstrap, deadLetter);

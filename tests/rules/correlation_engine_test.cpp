@@ -233,6 +233,20 @@ TEST_F(Correlations, FirstSeenAlertsOnNewValuesAfterLearning) {
   EXPECT_EQ(fired[1].evidence.auditIds, std::vector<std::string>{"a6"});
 }
 
+// Learning starts where the stream did, not at the correlation's first signal: a correlation task that
+// holds only some keys (signals partitioned by group key) hears of the stream's start from its sources'
+// progress (observeStart) and decides like one engine that saw every key.
+TEST_F(Correlations, FirstSeenLearningStartsAtTheEarliestEventOfTheStream) {
+  load(
+      "title: new\nid: corr\ncorrelation: {type: first_seen, rules: [base], group-by: [user.username], "
+      "field: userAgent, timespan: 1h, learning: 10m}\n");
+  engine_->observeStart(EventTime{0});    // a source's first event, 1000 s before this task's first signal
+  signal(1000, "mallory", "m1", "curl");  // a new identity with a new tool, well past the learning
+  const auto fired = advance(2000);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].evidence.auditIds, std::vector<std::string>{"m1"});
+}
+
 TEST_F(Correlations, KeysAreCappedLeastRecentlySeenFirst) {
   load(kCount3In60, CorrelationOptions{.maxKeysPerCorrelation = 2});
   signal(0, "a", "1");

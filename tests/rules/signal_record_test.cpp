@@ -87,13 +87,24 @@ TEST_F(SignalRecords, ASignalComesBackAsItWentIn) {
 
 TEST_F(SignalRecords, ProgressComesBackAsItWentIn) {
   std::string bytes;
-  SignalCodec::encodeProgress({{"audit.a", 11}, -5, true}, bytes);
+  SignalCodec::encodeProgress({{"audit.a", 11}, -5, true, -9}, bytes);
   auto decoded = codec_.decode(bytes);
   ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
   const auto& progress = std::get<ProgressRecord>(*decoded);
   EXPECT_EQ(progress.source, (SignalSource{"audit.a", 11}));
   EXPECT_EQ(progress.watermarkNanos, -5);
   EXPECT_TRUE(progress.idle);
+  EXPECT_EQ(progress.startNanos, -9);
+}
+
+// A progress record written before it carried the source's start reads with the start at its watermark.
+TEST_F(SignalRecords, AProgressRecordWithoutItsStartReadsTheWatermarkAsTheStart) {
+  std::string bytes;
+  SignalCodec::encodeProgress({{"audit.a", 2}, 77, false, 10}, bytes);
+  bytes.pop_back();  // the start (a one-byte varint) was the last field
+  auto decoded = codec_.decode(bytes);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().message();
+  EXPECT_EQ(std::get<ProgressRecord>(*decoded).startNanos, 77);
 }
 
 TEST_F(SignalRecords, ASmallSignalIsAFewDozenBytes) {
