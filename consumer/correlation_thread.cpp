@@ -49,7 +49,7 @@ void CorrelationThread::add(Signal signal) {
 }
 
 void CorrelationThread::handOver() {
-  if (batch_.clocks.empty() && batch_.signals.empty()) return;
+  if (batch_.clocks.empty() && batch_.signals.empty() && batch_.start == kNoStart) return;
   {
     std::unique_lock lock(mutex_);
     caughtUp_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches || stopping_ || !death_.empty(); });
@@ -88,7 +88,7 @@ void CorrelationThread::applyBatches() {
     for (Batch& batch : batches) {
       if (batch.start != kNoStart) engine_->observeStart(EventTime{batch.start});
       for (std::uint32_t partition = 0; partition < batch.clocks.size(); ++partition) {
-        if (batch.clocks[partition] == kNoClock) continue;
+        if (batch.clocks[partition] == kNoClock && !batch.idle[partition]) continue;
         if (batch.idle[partition]) {
           engine_->markIdle(partition, EventTime{batch.clocks[partition]});
         } else {

@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "consumer/group_consumer.h"
@@ -269,7 +270,10 @@ void KafkaSource::forwardToLanes(std::span<const StreamName* const> streams) {
 int KafkaSource::onStatistics(rd_kafka_t* /*client*/, char* json, std::size_t length, void* opaque) {
   auto* source = static_cast<KafkaSource*>(opaque);
   for (const PartitionLag& lag : consumerLagFromStatistics({json, length})) {
-    source->lag_[{lag.topic, lag.partition}] = lag.lag;
+    // Statistics gathered before a rebalance may still name partitions this member no longer owns.
+    const PartitionKey key{lag.topic, lag.partition};
+    if (std::find(source->assigned_.begin(), source->assigned_.end(), key) == source->assigned_.end()) continue;
+    source->lag_[key] = lag.lag;
   }
   return 0;  // librdkafka frees the JSON
 }

@@ -281,7 +281,12 @@ void Pipeline::retireTask(std::uint32_t stream) {
 CorrelationTask& Pipeline::taskFor(const StreamName& stream) {
   auto found = tasks_.find(stream.index);
   if (found == tasks_.end()) {
-    auto task = std::make_unique<CorrelationTask>(codec_, options_.correlation, stream.rebuildUntil,
+    // A task's sources are idle when their owners say so (progress records), never by its own clock: a
+    // source whose owner died holds the watermark back until its next owner reads on or reports it idle,
+    // so what that owner had not read yet is not made late.
+    CorrelationOptions taskOptions = options_.correlation;
+    taskOptions.clock = nullptr;
+    auto task = std::make_unique<CorrelationTask>(codec_, taskOptions, stream.rebuildUntil,
                                                   options_.log.child("task-" + std::to_string(stream.partition)));
     found = tasks_.emplace(stream.index, std::move(task)).first;
   }
@@ -422,6 +427,8 @@ void Pipeline::assigned(std::span<const StreamName* const> streams) {
       retireTask(stream->index);
       taskFor(*stream);
       ++tasks;
+    } else if (options_.signalPublisher != nullptr && !stream->signals) {
+      options_.signalPublisher->assigned(*stream);
     }
   }
   logFlow("partitions assigned", {{"partitions", streams.size() - tasks}, {"correlation_tasks", tasks}});

@@ -40,14 +40,17 @@ void SignalPublisher::publish(const StreamName& stream, std::int64_t offset, con
   }
 }
 
+void SignalPublisher::assigned(const StreamName& stream) {
+  auto [entry, inserted] = progress_.try_emplace(stream.index);
+  if (!inserted) return;
+  entry->second.source = {stream.topic, stream.partition};
+  entry->second.lastEvent = clock_.monotonicNow();
+}
+
 void SignalPublisher::observe(const StreamName& stream, EventTime latest) {
   auto [entry, inserted] = progress_.try_emplace(stream.index);
   Progress& progress = entry->second;
-  if (inserted) {
-    progress.source = {stream.topic, stream.partition};
-    progress.watermark = latest.nanosSinceEpoch;
-    progress.start = latest.nanosSinceEpoch;
-  }
+  if (inserted) progress.source = {stream.topic, stream.partition};
   progress.watermark = std::max(progress.watermark, latest.nanosSinceEpoch);
   progress.start = std::min(progress.start, latest.nanosSinceEpoch);
   progress.lastEvent = clock_.monotonicNow();
@@ -63,7 +66,8 @@ void SignalPublisher::publishProgress(bool now) {
   lastProgress_ = at;
   for (auto& [index, progress] : progress_) {
     const bool idle = at - progress.lastEvent > idleTimeout_;
-    if (idle && progress.reportedIdle) continue;  // said once; it stays idle until its next event
+    if (idle && progress.reportedIdle) continue;                 // said once; it stays idle until its next event
+    if (!idle && progress.start > progress.watermark) continue;  // nothing read yet: nothing to say until idle
     progress.reportedIdle = idle;
     std::string bytes;
     SignalCodec::encodeProgress({progress.source, progress.watermark, idle, progress.start}, bytes);

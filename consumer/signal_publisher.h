@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <vector>
@@ -43,6 +44,9 @@ class SignalPublisher {
   // The `signals` of the message at `offset` of `stream`; each holds `effects` until the broker has it.
   void publish(const StreamName& stream, std::int64_t offset, const std::vector<Signal>& signals,
                const std::shared_ptr<MessageEffects>& effects);
+  // An assigned input stream: reported idle once it has had no event for the idle timeout, even before
+  // its first (a new owner that finds nothing to read must release the tasks' watermarks).
+  void assigned(const StreamName& stream);
   // An applied message's latest event time.
   void observe(const StreamName& stream, EventTime latest);
   void revoked(const StreamName& stream);
@@ -56,8 +60,8 @@ class SignalPublisher {
  private:
   struct Progress {
     SignalSource source;
-    std::int64_t watermark = 0;
-    std::int64_t start = 0;  // the earliest event time seen
+    std::int64_t watermark = std::numeric_limits<std::int64_t>::min();  // none read yet: the minimum
+    std::int64_t start = std::numeric_limits<std::int64_t>::max();      // the earliest event time read
     Clock::MonotonicTime lastEvent;
     bool reportedIdle = false;
   };

@@ -49,10 +49,6 @@ struct KeyState {
 struct CorrelationState {
   std::list<KeyState> keys;  // most recently seen first
   std::unordered_map<std::string, std::list<KeyState>::iterator> index;
-  // first_seen: the learning period starts here — the earliest event the engine had heard of when this
-  // correlation's first signal was applied (any event, any key: with signals partitioned by group key a
-  // task sees only some keys, and its learning must start where the stream did, as in one engine).
-  std::optional<std::int64_t> learningFrom;
 };
 
 // A buffered signal's place in the application order; the signal itself stays in a slot (moving whole
@@ -96,7 +92,7 @@ struct CorrelationEngine::State {
   // Close-decided windows: (close time, correlation, key), checked as the watermark passes.
   std::set<std::tuple<std::int64_t, std::uint32_t, std::string>> closing;
   std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
-  std::int64_t earliestSeen = std::numeric_limits<std::int64_t>::max();  // over every observe() and signal
+  std::int64_t earliestSeen = std::numeric_limits<std::int64_t>::max();  // observeStart() and signals
   std::vector<Alert> fired;
 
   std::int64_t computeWatermark() {
@@ -220,10 +216,6 @@ struct CorrelationEngine::State {
     ++counters.signals;
     const CompiledCorrelation& correlation = set->at(signal.correlation);
     const CorrelationSpec& spec = correlation.spec;
-    CorrelationState& correlationState = correlations[signal.correlation];
-    if (!correlationState.learningFrom) {
-      correlationState.learningFrom = std::min(earliestSeen, signal.time.nanosSinceEpoch);
-    }
     KeyState& state = keyFor(signal.correlation, signal);
     const auto fireNow = [&](EventTime windowStart, std::uint64_t count, const std::string& extraKey) {
       fire(signal.correlation, state, windowStart, signal.time, count, extraKey, depth, signal.evidence,
@@ -357,7 +349,11 @@ struct CorrelationEngine::State {
           }
         }
         const bool alerting = signal.ruleOrdinal + 1 == spec.rules.size();
-        const bool learning = t < *correlationState.learningFrom + spec.learningNanos;
+        // Learning runs from the earliest event the engine knows of — any event, any key, as it stands
+        // when this signal is applied: a correlation task holds only some keys (signals partitioned by
+        // group key) and hears of the stream's start from its sources' progress, possibly after its
+        // first signals; by the time the watermark lets a signal apply, it has heard of every source.
+        const bool learning = t < earliestSeen + spec.learningNanos;
         if (!alerting || known || learning) return;
         state.entries.assign(1, Entry{signal.time, signal.auditId});
         fireNow(signal.time, 1, "\x1f" + signal.value);
@@ -429,7 +425,6 @@ void CorrelationEngine::observe(std::uint32_t partition, EventTime time) {
     state_->partitionIdle.resize(partition + 1, false);
   }
   state_->partitionIdle[partition] = false;
-  state_->earliestSeen = std::min(state_->earliestSeen, time.nanosSinceEpoch);
   std::int64_t& clock = state_->partitionClock[partition];
   clock = std::max(clock, time.nanosSinceEpoch);
   if (state_->options.clock != nullptr) state_->partitionActive[partition] = state_->options.clock->monotonicNow();
@@ -451,6 +446,7 @@ void CorrelationEngine::add(std::uint32_t partition, std::optional<EventTime> la
 
 void CorrelationEngine::add(Signal signal) {
   observe(signal.partition, signal.time);
+  state_->earliestSeen = std::min(state_->earliestSeen, signal.time.nanosSinceEpoch);
   signal.sequence = state_->partitionSequence[signal.partition]++;
   if (signal.time.nanosSinceEpoch < state_->watermark) ++state_->counters.late;
   std::uint32_t slot = 0;

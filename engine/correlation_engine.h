@@ -54,13 +54,15 @@ class CorrelationEngine {
   CorrelationEngine(const CorrelationEngine&) = delete;
   CorrelationEngine& operator=(const CorrelationEngine&) = delete;
 
-  // Every event (matching or not) moves its partition's clock.
+  // Every event (matching or not) moves its partition's clock. (The stream's start, for first_seen's
+  // learning, is observeStart()'s and the signals' earliest time.)
   void observe(std::uint32_t partition, EventTime time);
   // The stream has events this early (a source's first event, as its owner reports it): first_seen's
   // learning period starts no later than the earliest such time. Moves no clock.
   void observeStart(EventTime time);
   // `partition` has seen nothing new for a while (its owner says so): it no longer holds the watermark
-  // back until its next observe() or signal. `latest` moves its clock like observe().
+  // back until its next observe() or signal. `latest` moves its clock like observe() (the minimum
+  // time: an owner that has read nothing of it yet).
   void markIdle(std::uint32_t partition, EventTime latest);
   // Buffers a signal; it is applied once the watermark passes its time.
   void add(Signal signal);

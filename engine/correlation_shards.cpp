@@ -72,7 +72,10 @@ struct CorrelationShards::State {
   void run(std::size_t shard) {
     CorrelationEngine& engine = *engines[shard];
     while (std::optional<Work> work = queues[shard]->pop()) {
-      for (const auto& [partition, time] : work->clocks) engine.observe(partition, time);
+      for (const auto& [partition, time] : work->clocks) {
+        engine.observe(partition, time);
+        engine.observeStart(time);
+      }
       for (Signal& signal : work->signals) engine.add(std::move(signal));
       deliver(work->sequence, shard, work->last ? engine.finish() : engine.advance());
       if (work->last) return;
