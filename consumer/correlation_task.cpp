@@ -60,7 +60,6 @@ std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::stri
       source.lastIndex = record.index;
       record.signal.partition = source.index;
       record.signal.rank = source.rank;
-      thread_->observe(source.index, record.signal.time);
       if (tracks(offset)) waitsFor = record.signal.time.nanosSinceEpoch;
       ++counters_.signals;
       thread_->add(std::move(record.signal));

@@ -31,7 +31,9 @@ void CorrelationThread::observe(std::uint32_t partition, EventTime time) {
   if (batch_.clocks.size() <= partition) {
     batch_.clocks.resize(partition + 1, kNoClock);
     batch_.idle.resize(partition + 1, false);
+    batch_.seen.resize(partition + 1, false);
   }
+  batch_.seen[partition] = true;
   batch_.clocks[partition] = std::max(batch_.clocks[partition], time.nanosSinceEpoch);
   batch_.idle[partition] = false;
 }
@@ -88,7 +90,7 @@ void CorrelationThread::applyBatches() {
     for (Batch& batch : batches) {
       if (batch.start != kNoStart) engine_->observeStart(EventTime{batch.start});
       for (std::uint32_t partition = 0; partition < batch.clocks.size(); ++partition) {
-        if (batch.clocks[partition] == kNoClock && !batch.idle[partition]) continue;
+        if (!batch.seen[partition]) continue;
         if (batch.idle[partition]) {
           engine_->markIdle(partition, EventTime{batch.clocks[partition]});
         } else {

@@ -62,6 +62,7 @@ class CorrelationThread {
   struct Batch {
     std::vector<std::int64_t> clocks;  // per partition: the latest event time seen (kNoClock: none)
     std::vector<bool> idle;            // per partition: marked idle after its last observe()
+    std::vector<bool> seen;            // per partition: observed in this batch (with or without a clock)
     std::int64_t start = kNoStart;     // the earliest observeStart() (kNoStart: none)
     std::vector<Signal> signals;
   };

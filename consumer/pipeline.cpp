@@ -286,6 +286,7 @@ CorrelationTask& Pipeline::taskFor(const StreamName& stream) {
     // so what that owner had not read yet is not made late.
     CorrelationOptions taskOptions = options_.correlation;
     taskOptions.clock = nullptr;
+    taskOptions.signalsMoveClocks = false;
     auto task = std::make_unique<CorrelationTask>(codec_, taskOptions, stream.rebuildUntil,
                                                   options_.log.child("task-" + std::to_string(stream.partition)));
     found = tasks_.emplace(stream.index, std::move(task)).first;
@@ -442,14 +443,20 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   if (correlator_) routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
   routeTasks(true);
   router_.flush(kRevokeDrainBound);
-  if (options_.signalPublisher != nullptr) options_.signalPublisher->flush(kRevokeDrainBound);
+  if (options_.signalPublisher != nullptr) {
+    // Each stream's last progress goes out before its next owner's first records (the tasks must know how
+    // far this owner's signals reached: signals do not move a task's clocks).
+    for (const StreamName* stream : streams) {
+      if (!stream->signals) options_.signalPublisher->revoked(*stream);
+    }
+    options_.signalPublisher->flush(kRevokeDrainBound);
+  }
   commit(true);
   std::size_t tasks = 0;
   for (const StreamName* stream : streams) {
     tracker_.revoke(stream->index);
     retireTask(stream->index);  // its windows are rebuilt by the next owner
     tasks += stream->signals ? 1 : 0;
-    if (options_.signalPublisher != nullptr && !stream->signals) options_.signalPublisher->revoked(*stream);
   }
   logFlow("partitions revoked: drained and committed",
           {{"partitions", streams.size() - tasks},

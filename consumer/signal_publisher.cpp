@@ -43,8 +43,25 @@ void SignalPublisher::publish(const StreamName& stream, std::int64_t offset, con
 void SignalPublisher::assigned(const StreamName& stream) {
   auto [entry, inserted] = progress_.try_emplace(stream.index);
   if (!inserted) return;
-  entry->second.source = {stream.topic, stream.partition};
-  entry->second.lastEvent = clock_.monotonicNow();
+  Progress& progress = entry->second;
+  progress.source = {stream.topic, stream.partition};
+  progress.lastEvent = clock_.monotonicNow();
+  // Before any of its signals: every task counts the stream among its sources from now on (no clock
+  // yet), so none applies a signal of a time this stream has not reached.
+  send(progress, false);
+}
+
+void SignalPublisher::send(const Progress& progress, bool idle) {
+  std::string bytes;
+  SignalCodec::encodeProgress({progress.source, progress.watermark, idle, progress.start}, bytes);
+  for (std::int32_t partition = 0; partition < partitions_; ++partition) {
+    DurableRecord record;
+    record.partition = partition;
+    record.value = bytes;
+    counters_.bytes += record.value.size();
+    ++counters_.progress;
+    producer_->send(std::move(record));
+  }
 }
 
 void SignalPublisher::observe(const StreamName& stream, EventTime latest) {
@@ -57,8 +74,14 @@ void SignalPublisher::observe(const StreamName& stream, EventTime latest) {
   progress.reportedIdle = false;
 }
 
-// A revoked stream's progress stops; its new owner's progress takes over (tasks keep the maximum).
-void SignalPublisher::revoked(const StreamName& stream) { progress_.erase(stream.index); }
+// A revoked stream's last progress goes out (how far this owner read), then stops; its new owner's
+// progress takes over (tasks keep the maximum).
+void SignalPublisher::revoked(const StreamName& stream) {
+  const auto found = progress_.find(stream.index);
+  if (found == progress_.end()) return;
+  if (found->second.start <= found->second.watermark) send(found->second, false);
+  progress_.erase(found);
+}
 
 void SignalPublisher::publishProgress(bool now) {
   const auto at = clock_.monotonicNow();
@@ -69,16 +92,7 @@ void SignalPublisher::publishProgress(bool now) {
     if (idle && progress.reportedIdle) continue;                 // said once; it stays idle until its next event
     if (!idle && progress.start > progress.watermark) continue;  // nothing read yet: nothing to say until idle
     progress.reportedIdle = idle;
-    std::string bytes;
-    SignalCodec::encodeProgress({progress.source, progress.watermark, idle, progress.start}, bytes);
-    for (std::int32_t partition = 0; partition < partitions_; ++partition) {
-      DurableRecord record;
-      record.partition = partition;
-      record.value = bytes;
-      counters_.bytes += record.value.size();
-      ++counters_.progress;
-      producer_->send(std::move(record));
-    }
+    send(progress, idle);
   }
 }
 

@@ -66,6 +66,8 @@ class SignalPublisher {
     bool reportedIdle = false;
   };
 
+  void send(const Progress& progress, bool idle);
+
   std::unique_ptr<DurableProducer> producer_;
   std::int32_t partitions_;
   std::unique_ptr<SignalCodec> codec_;

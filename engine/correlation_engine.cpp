@@ -93,7 +93,18 @@ struct CorrelationEngine::State {
   std::set<std::tuple<std::int64_t, std::uint32_t, std::string>> closing;
   std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
   std::int64_t earliestSeen = std::numeric_limits<std::int64_t>::max();  // observeStart() and signals
+  std::int64_t latestSignal = std::numeric_limits<std::int64_t>::min();
   std::vector<Alert> fired;
+
+  // A partition not seen before joins with no clock (holding the watermark back until it has one).
+  void ensurePartition(std::uint32_t partition) {
+    if (partitionClock.size() > partition) return;
+    partitionClock.resize(partition + 1, std::numeric_limits<std::int64_t>::min());
+    partitionSequence.resize(partition + 1, 0);
+    partitionActive.resize(partition + 1,
+                           options.clock != nullptr ? options.clock->monotonicNow() : Clock::MonotonicTime{});
+    partitionIdle.resize(partition + 1, false);
+  }
 
   std::int64_t computeWatermark() {
     std::optional<std::int64_t> slowest;
@@ -110,10 +121,13 @@ struct CorrelationEngine::State {
     if (!slowest) {
       // Every partition idle: the stream is quiet. The lateness was waited for in wall-clock time, so
       // everything seen is applied (a burst that ends a quiet stream still fires).
+      // (Signals count too where they do not move clocks: a source whose owner died after writing them
+      // and before its progress said so.)
       if (partitionClock.empty()) return std::numeric_limits<std::int64_t>::min();
-      return *std::max_element(partitionClock.begin(), partitionClock.end());
+      return std::max(latestSignal, *std::max_element(partitionClock.begin(), partitionClock.end()));
     }
     if (*slowest == kEndOfTime) return kEndOfTime;
+    if (*slowest == std::numeric_limits<std::int64_t>::min()) return *slowest;  // a partition without a clock yet
     return *slowest - options.allowedLatenessNanos;
   }
 
@@ -418,12 +432,7 @@ CorrelationEngine::CorrelationEngine(std::shared_ptr<const CorrelationSet> corre
 CorrelationEngine::~CorrelationEngine() = default;
 
 void CorrelationEngine::observe(std::uint32_t partition, EventTime time) {
-  if (state_->partitionClock.size() <= partition) {
-    state_->partitionClock.resize(partition + 1, std::numeric_limits<std::int64_t>::min());
-    state_->partitionSequence.resize(partition + 1, 0);
-    state_->partitionActive.resize(partition + 1);
-    state_->partitionIdle.resize(partition + 1, false);
-  }
+  state_->ensurePartition(partition);
   state_->partitionIdle[partition] = false;
   std::int64_t& clock = state_->partitionClock[partition];
   clock = std::max(clock, time.nanosSinceEpoch);
@@ -445,8 +454,14 @@ void CorrelationEngine::add(std::uint32_t partition, std::optional<EventTime> la
 }
 
 void CorrelationEngine::add(Signal signal) {
-  observe(signal.partition, signal.time);
+  if (state_->options.signalsMoveClocks) {
+    observe(signal.partition, signal.time);
+  } else {  // the partition's progress moves its clock; its signal says it is active
+    state_->ensurePartition(signal.partition);
+    state_->partitionIdle[signal.partition] = false;
+  }
   state_->earliestSeen = std::min(state_->earliestSeen, signal.time.nanosSinceEpoch);
+  state_->latestSignal = std::max(state_->latestSignal, signal.time.nanosSinceEpoch);
   signal.sequence = state_->partitionSequence[signal.partition]++;
   if (signal.time.nanosSinceEpoch < state_->watermark) ++state_->counters.late;
   std::uint32_t slot = 0;

@@ -31,6 +31,10 @@ struct CorrelationOptions {
   // holds the watermark back, until it sees an event again. Off without a clock (replay, tests).
   const Clock* clock = nullptr;
   std::chrono::nanoseconds idleTimeout = std::chrono::seconds(30);
+  // A signal moves its partition's clock to its time. Off for a correlation task, whose sources' clocks
+  // come from their owners' progress records only: a progress record follows every signal it covers, so
+  // a signal is never applied before one of equal or lower time from another source has arrived.
+  bool signalsMoveClocks = true;
 };
 
 struct CorrelationCounters {
