@@ -1,12 +1,14 @@
 // A Kafka outage mid-stream on a broker of the test's own (deploy/kafka/kafka-local start, stop, restart):
-// a 403 burst has been consumed and its window closes while the broker is down (the quiet stream's idle
-// timeout applies its last signals), so its alert is produced into the outage. The alert producer's
-// messages time out (message.timeout.ms 20 s, shorter than the 60 s outage) while the member keeps its
-// partitions (session.timeout.ms 120 s rides the outage out, so nothing is re-read); the alert must not
-// be given up: once the broker is back, the alerts topic holds every alert id `replay` gives.
+// a 403 burst has been consumed, its signals are on their way to the signals topic and its stateless
+// alerts to the alerts topic when the broker goes down. The producers' messages time out
+// (message.timeout.ms 20 s, shorter than the 60 s outage) while the member keeps its partitions
+// (session.timeout.ms 120 s rides the outage out, so nothing is re-read); neither a signal nor an alert may
+// be given up: once the broker is back, the correlation task reads the burst and fires, and the alerts
+// topic holds every alert id `replay` gives.
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
@@ -83,7 +85,6 @@ TEST(ServiceOutage, AnAlertFiredWhileTheBrokerIsDownReachesTheAlertsTopicAfterIt
   ASSERT_GT(pid, 0);
   const bool consumed =
       metricsShow(port, "auditstream_events_total " + std::to_string(before.size()), std::chrono::seconds(60));
-  // The burst's last denial waits for the idle timeout (10 s): it fires while the broker is down.
   const std::string stopped = kafkaLocal("stop", brokerDir);
   std::this_thread::sleep_for(kOutage);  // the outage itself, not a wait for a condition
   const std::string restarted = kafkaLocal("restart", brokerDir);
@@ -100,12 +101,22 @@ TEST(ServiceOutage, AnAlertFiredWhileTheBrokerIsDownReachesTheAlertsTopicAfterIt
                                                  "\"} 0") != std::string::npos;
                            },
                            std::chrono::seconds(90), std::chrono::milliseconds(500));
+  // The quiet stream's partition goes idle (10 s) and the correlation task applies the burst's last signals.
+  const std::set<std::string> expected = replayAlertIds(cluster, {work / "events.jsonl"});
+  std::map<std::string, int> received;
+  testing::waitUntil(
+      [&] {
+        if (restarted.empty()) return true;
+        received = alertIdCounts(bootstrap, alerts);
+        return std::all_of(expected.begin(), expected.end(),
+                           [&](const std::string& id) { return received.contains(id); });
+      },
+      std::chrono::seconds(90), std::chrono::seconds(1));
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
   const std::string log = fileText(logPath);
-  const std::map<std::string, int> received =
-      restarted.empty() ? std::map<std::string, int>{} : alertIdCounts(bootstrap, alerts);
+  if (!restarted.empty()) received = alertIdCounts(bootstrap, alerts);
   kafkaLocal("stop", brokerDir);
   ASSERT_TRUE(consumed) << log;
   ASSERT_EQ(stopped, "stopped");
@@ -113,7 +124,6 @@ TEST(ServiceOutage, AnAlertFiredWhileTheBrokerIsDownReachesTheAlertsTopicAfterIt
   ASSERT_TRUE(caughtUp) << log;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
 
-  const std::set<std::string> expected = replayAlertIds(cluster, {work / "events.jsonl"});
   ASSERT_GE(expected.size(), 20U);
   for (const std::string& id : expected) EXPECT_TRUE(received.contains(id)) << "lost: " << id << "\n" << log;
   for (const auto& [id, count] : received) EXPECT_TRUE(expected.contains(id)) << "unexpected: " << id;
