@@ -85,7 +85,13 @@ class Service {
     if (!config_.signalsTopicInUse().empty()) {
       const auto retention = std::max<std::chrono::milliseconds>(kSignalsRetentionFloor, 2 * rebuildWindow);
       ASSIGN_OR_RETURN(const int partitions, prepareSignalsTopic(config_, retention, kStartupCheckBound));
-      ASSIGN_OR_RETURN(auto producer, DurableProducer::create(config_.kafka, config_.signalsTopic, "signal",
+      // Many small records: batched and compressed like the alerts (the broker's cost is per batch; an
+      // input offset waits for its signals anyway, 20 ms more is nothing). The config's kafka keys win.
+      KafkaProperties properties = config_.kafka;
+      properties.try_emplace("linger.ms", "20");
+      properties.try_emplace("compression.type", "lz4");
+      properties.try_emplace("batch.size", "1000000");
+      ASSIGN_OR_RETURN(auto producer, DurableProducer::create(std::move(properties), config_.signalsTopic, "signal",
                                                               "as-signals", log_.child("signals")));
       signals_ = std::make_unique<SignalPublisher>(std::move(producer), partitions, pack_.correlations, clock_,
                                                    config_.idleTimeout);

@@ -273,6 +273,21 @@ class ScaleOut : public ::testing::Test {
     if (::testing::Test::HasFailure()) ADD_FAILURE() << logs();
   }
 
+  // `members` members over kSignalsPartitions settle, and consume the first half of the stream (windows
+  // open across the cut).
+  void consumeTheFirstHalf(int members) {
+    for (int i = 0; i < members; ++i) startMember(kSignalsPartitions);
+    ASSERT_TRUE(testing::waitUntil([&] { return settled(kSignalsPartitions); }, std::chrono::seconds(90),
+                                   std::chrono::milliseconds(250)))
+        << logs();
+    produce(true, false);
+    const double firstHalf = static_cast<double>(corpus().half[0] + corpus().half[1]);
+    ASSERT_TRUE(testing::waitUntil([&] { return eventsConsumed() >= firstHalf; }, std::chrono::seconds(90),
+                                   std::chrono::milliseconds(100)))
+        << logs();
+  }
+
+  static constexpr int kSignalsPartitions = 4;  // the kill and join tests'
   std::string bootstrap_;
   std::string run_;
   std::string group_;
@@ -305,16 +320,7 @@ INSTANTIATE_TEST_SUITE_P(Group, ScaleOutDeterminism,
 // SIGKILL one of three members once the first half is consumed — its input partitions' uncommitted tail,
 // its correlation tasks' windows open — then the second half, and the member restarted.
 TEST_F(ScaleOut, AMemberKilledWithOpenWindowsLosesNoAlert) {
-  constexpr int kSignalsPartitions = 4;
-  for (int i = 0; i < 3; ++i) startMember(kSignalsPartitions);
-  ASSERT_TRUE(testing::waitUntil([&] { return settled(kSignalsPartitions); }, std::chrono::seconds(90),
-                                 std::chrono::milliseconds(250)))
-      << logs();
-  produce(true, false);
-  const double firstHalf = static_cast<double>(corpus().half[0] + corpus().half[1]);
-  ASSERT_TRUE(testing::waitUntil([&] { return eventsConsumed() >= firstHalf; }, std::chrono::seconds(90),
-                                 std::chrono::milliseconds(100)))
-      << logs();
+  ASSERT_NO_FATAL_FAILURE(consumeTheFirstHalf(3));
   stopMember(members_[1], SIGKILL);
   produce(false, true);
   startMember(kSignalsPartitions);
@@ -324,16 +330,7 @@ TEST_F(ScaleOut, AMemberKilledWithOpenWindowsLosesNoAlert) {
 // Two members consume the first half; a third joins (an eager rebalance moves input partitions and
 // correlation tasks while windows are open) before the second half.
 TEST_F(ScaleOut, AMemberJoiningWithOpenWindowsLosesNoAlert) {
-  constexpr int kSignalsPartitions = 4;
-  for (int i = 0; i < 2; ++i) startMember(kSignalsPartitions);
-  ASSERT_TRUE(testing::waitUntil([&] { return settled(kSignalsPartitions); }, std::chrono::seconds(90),
-                                 std::chrono::milliseconds(250)))
-      << logs();
-  produce(true, false);
-  const double firstHalf = static_cast<double>(corpus().half[0] + corpus().half[1]);
-  ASSERT_TRUE(testing::waitUntil([&] { return eventsConsumed() >= firstHalf; }, std::chrono::seconds(90),
-                                 std::chrono::milliseconds(100)))
-      << logs();
+  ASSERT_NO_FATAL_FAILURE(consumeTheFirstHalf(2));
   startMember(kSignalsPartitions);
   produce(false, true);
   expectReplayAlerts(collectAndStop(), false);
