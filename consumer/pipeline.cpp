@@ -496,8 +496,10 @@ PipelineTotals Pipeline::totals() const {
   for (const auto& [index, task] : tasks_) {
     addCounts(totals.correlations, task->engineCounters(), true);
     addCounts(totals.tasks, task->counters());
-    if (const auto stream = streams_.find(index); stream != streams_.end())
+    if (const auto stream = streams_.find(index); stream != streams_.end()) {
       totals.taskWatermarks[stream->second->partition] = task->watermark();
+      totals.taskLiveKeys[stream->second->partition] = task->engineCounters().liveKeys;
+    }
   }
   totals.tasksOwned = tasks_.size();
   if (options_.signalPublisher != nullptr) totals.published = options_.signalPublisher->counters();

@@ -74,6 +74,7 @@ struct PipelineTotals {
   TaskCounters tasks;           // signals topic: what this member's tasks read, summed
   std::size_t tasksOwned = 0;
   std::map<std::int32_t, std::int64_t> taskWatermarks;  // signals partition → applied-through event time
+  std::map<std::int32_t, std::size_t> taskLiveKeys;     // signals partition → live correlation keys
   std::uint64_t committedOffsets = 0;
   std::uint64_t pauses = 0;
   std::size_t inFlightMessages = 0;

@@ -194,6 +194,7 @@ class Service {
     totals.tasks = pipeline.tasks;
     totals.tasksOwned = pipeline.tasksOwned;
     totals.taskWatermarks = pipeline.taskWatermarks;
+    totals.taskLiveKeys = pipeline.taskLiveKeys;
     return totals;
   }
 

@@ -20,6 +20,25 @@ using GaugeFamily = prometheus::Family<prometheus::Gauge>;
 // revoke's drain or a reload's compile take seconds, not minutes.
 constexpr auto kLoopStallLimit = std::chrono::seconds(90);
 
+// One gauge per correlation task (label: its signals partition): set for the tasks in `values`, removed
+// for those that moved away.
+void setPerTask(GaugeFamily& family, std::map<std::int32_t, prometheus::Gauge*>& gauges,
+                const std::map<std::int32_t, double>& values) {
+  for (auto it = gauges.begin(); it != gauges.end();) {
+    if (values.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    family.Remove(it->second);
+    it = gauges.erase(it);
+  }
+  for (const auto& [partition, value] : values) {
+    prometheus::Gauge*& gauge = gauges[partition];
+    if (gauge == nullptr) gauge = &family.Add({{"partition", std::to_string(partition)}});
+    gauge->Set(value);
+  }
+}
+
 }  // namespace
 
 struct ServiceMetrics::Handles {
@@ -72,6 +91,8 @@ struct ServiceMetrics::Handles {
   prometheus::Gauge* tasksOwned = nullptr;
   GaugeFamily* taskWatermark = nullptr;
   std::map<std::int32_t, prometheus::Gauge*> watermarkOf;
+  GaugeFamily* taskLiveKeys = nullptr;
+  std::map<std::int32_t, prometheus::Gauge*> liveKeysOf;
   prometheus::Histogram* latency = nullptr;
   GaugeFamily* lag = nullptr;
   std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lagByPartition;
@@ -194,6 +215,10 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
                          .Name("auditstream_correlation_task_watermark_seconds")
                          .Help("Event time (Unix seconds) through which a correlation task has applied its signals")
                          .Register(r);
+  h.taskLiveKeys = &prometheus::BuildGauge()
+                        .Name("auditstream_correlation_task_live_keys")
+                        .Help("Live correlation keys (group keys with window state) of a correlation task")
+                        .Register(r);
   h.lag = &prometheus::BuildGauge()
                .Name("auditstream_consumer_lag")
                .Help("Messages behind the partition's high watermark")
@@ -320,20 +345,14 @@ void ServiceMetrics::publishSignals(const ServiceTotals& totals) {
   h.advance(h.rebuildRecords, totals.tasks.rebuildRecords);
   h.advance(h.rebuildAlerts, totals.tasks.rebuildAlerts);
   h.tasksOwned->Set(static_cast<double>(totals.tasksOwned));
-  for (auto it = h.watermarkOf.begin(); it != h.watermarkOf.end();) {  // a task that moved away
-    if (totals.taskWatermarks.contains(it->first)) {
-      ++it;
-      continue;
-    }
-    h.taskWatermark->Remove(it->second);
-    it = h.watermarkOf.erase(it);
-  }
+  std::map<std::int32_t, double> watermarks;
   for (const auto& [partition, nanos] : totals.taskWatermarks) {
-    if (nanos <= 0) continue;  // nothing applied yet
-    prometheus::Gauge*& gauge = h.watermarkOf[partition];
-    if (gauge == nullptr) gauge = &h.taskWatermark->Add({{"partition", std::to_string(partition)}});
-    gauge->Set(static_cast<double>(nanos) / 1e9);
+    if (nanos > 0) watermarks[partition] = static_cast<double>(nanos) / 1e9;  // (none: nothing applied yet)
   }
+  setPerTask(*h.taskWatermark, h.watermarkOf, watermarks);
+  std::map<std::int32_t, double> liveKeys;
+  for (const auto& [partition, keys] : totals.taskLiveKeys) liveKeys[partition] = static_cast<double>(keys);
+  setPerTask(*h.taskLiveKeys, h.liveKeysOf, liveKeys);
 }
 
 }  // namespace auditstream

@@ -57,6 +57,7 @@ struct ServiceTotals {
   TaskCounters tasks;
   std::size_t tasksOwned = 0;
   std::map<std::int32_t, std::int64_t> taskWatermarks;  // signals partition → event time applied through (ns)
+  std::map<std::int32_t, std::size_t> taskLiveKeys;     // signals partition → live correlation keys
 };
 
 class ServiceMetrics {

@@ -95,5 +95,29 @@ TEST(ServiceMetrics, ABusyAddressIsAnError) {
   EXPECT_NE(second.status().message().find("Address already in use"), std::string::npos) << second.status();
 }
 
+// Each correlation task's watermark and live keys, labelled by its signals partition; a task that moved
+// away leaves no stale series behind.
+TEST(ServiceMetrics, EachOwnedCorrelationTaskHasItsWatermarkAndLiveKeysAndATaskThatMovedHasNone) {
+  auto metrics = ServiceMetrics::create("127.0.0.1:0").value();
+  auto build = RuleSet::create({});
+  ServiceTotals totals;
+  totals.tasksOwned = 2;
+  totals.taskWatermarks = {{1, 1'700'000'000'000'000'000}, {4, 1'700'000'001'000'000'000}};
+  totals.taskLiveKeys = {{1, 7}, {4, 0}};
+  metrics->publish(*build.rules, totals);
+  std::string text = get(metrics->port(), "/metrics");
+  EXPECT_NE(text.find("auditstream_correlation_task_live_keys{partition=\"1\"} 7"), std::string::npos) << text;
+  EXPECT_NE(text.find("auditstream_correlation_task_live_keys{partition=\"4\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("auditstream_correlation_task_watermark_seconds{partition=\"4\"} 1700000001"), std::string::npos)
+      << text;
+  totals.tasksOwned = 1;
+  totals.taskWatermarks.erase(4);
+  totals.taskLiveKeys.erase(4);
+  metrics->publish(*build.rules, totals);
+  text = get(metrics->port(), "/metrics");
+  EXPECT_EQ(text.find("partition=\"4\""), std::string::npos) << text;
+  EXPECT_NE(text.find("auditstream_correlation_task_live_keys{partition=\"1\"} 7"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace auditstream
