@@ -19,6 +19,8 @@ constexpr auto kAdvanceEvery = std::chrono::milliseconds(200);
 constexpr auto kCommitEvery = std::chrono::seconds(1);
 constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
 constexpr auto kStopDrainBound = std::chrono::seconds(10);
+// A correlation task lets go of a source that has sent nothing (not even progress) for this long.
+constexpr auto kTaskSourceSilence = std::chrono::minutes(5);
 
 }  // namespace
 
@@ -281,11 +283,13 @@ void Pipeline::retireTask(std::uint32_t stream) {
 CorrelationTask& Pipeline::taskFor(const StreamName& stream) {
   auto found = tasks_.find(stream.index);
   if (found == tasks_.end()) {
-    // A task's sources are idle when their owners say so (progress records), never by its own clock: a
+    // A task's sources are idle when their owners say so (progress records), not by its own clock: a
     // source whose owner died holds the watermark back until its next owner reads on or reports it idle,
-    // so what that owner had not read yet is not made late.
+    // so what that owner had not read yet is not made late. Only a source silent far longer than any
+    // rebalance takes (a deleted topic's partition, which no owner will report again) is let go.
     CorrelationOptions taskOptions = options_.correlation;
-    taskOptions.clock = nullptr;
+    taskOptions.idleTimeout =
+        std::max<std::chrono::nanoseconds>(kTaskSourceSilence, 4 * options_.correlation.idleTimeout);
     taskOptions.signalsMoveClocks = false;
     auto task = std::make_unique<CorrelationTask>(codec_, taskOptions, stream.rebuildUntil,
                                                   options_.log.child("task-" + std::to_string(stream.partition)));
