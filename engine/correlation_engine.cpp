@@ -8,6 +8,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "engine/signal_record.h"  // stableHash
+
 namespace auditstream {
 namespace {
 
@@ -53,15 +55,19 @@ struct CorrelationState {
 
 // A buffered signal's place in the application order; the signal itself stays in a slot (moving whole
 // Signals through the heap dominated the cost).
+// Ties of event time go by audit ID (a hash of it), which is the same whichever partition an event was
+// shipped to: a shipper that keys by nothing spreads one request's events, and a scenario's events of
+// one second, over partitions at random, and replay, one member and a group must still decide alike.
 struct Pending {
   std::int64_t time;
+  std::uint64_t tie;
   std::uint64_t rank;
   std::uint32_t partition;
   std::uint64_t sequence;
   std::uint32_t slot;
   bool operator>(const Pending& other) const {
-    return std::tie(time, rank, partition, sequence) >
-           std::tie(other.time, other.rank, other.partition, other.sequence);
+    return std::tie(time, tie, rank, partition, sequence) >
+           std::tie(other.time, other.tie, other.rank, other.partition, other.sequence);
   }
 };
 
@@ -472,7 +478,8 @@ void CorrelationEngine::add(Signal signal) {
     slot = state_->freeSlots.back();
     state_->freeSlots.pop_back();
   }
-  const Pending pending{signal.time.nanosSinceEpoch, signal.rank, signal.partition, signal.sequence, slot};
+  const Pending pending{
+      signal.time.nanosSinceEpoch, stableHash(signal.auditId), signal.rank, signal.partition, signal.sequence, slot};
   state_->slots[slot] = std::move(signal);
   state_->pending.push(pending);
 }

@@ -1,6 +1,6 @@
 // CorrelationEngine: the windows of correlation rules, in event time (ARCHITECTURE.md, Time and windows).
 //
-// Signals are buffered and applied in (event time, partition, arrival) order once the watermark — the
+// Signals are buffered and applied in (event time, audit ID, partition, arrival) order once the watermark — the
 // minimum over input partitions of the latest event time seen, minus the allowed lateness — has passed
 // them, so the same input gives the same alerts whatever the batch sizes, thread count or interleaving of
 // partitions (each partition's own order kept). Signals older than the watermark are counted as late and

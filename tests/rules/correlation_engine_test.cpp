@@ -5,6 +5,7 @@
 
 #include "common/manual_clock.h"
 #include "config/sigma_rule_loader.h"
+#include "engine/signal_record.h"
 
 namespace auditstream {
 namespace {
@@ -142,20 +143,25 @@ TEST_F(Correlations, APartitionMarkedIdleStopsHoldingTheWatermarkBackUntilItSees
   EXPECT_EQ(engine_->counters().idlePartitions, 0U);
 }
 
-// Equal event times: rank decides before the partition number (a task numbers sources as they come, so
-// only the rank is the same from run to run).
-TEST_F(Correlations, TiesOfEventTimeAreOrderedByRankBeforePartition) {
+// Equal event times: the audit ID decides, before the source's rank and partition — it is the same on
+// every member and in replay, whichever partition a shipper that keys by nothing put each event on.
+TEST_F(Correlations, TiesOfEventTimeAreOrderedByAuditIdBeforeRankAndPartition) {
   load(
       "title: seq\nid: corr\ncorrelation: {type: temporal_ordered, rules: [base, second], "
       "group-by: [user.username], timespan: 60s}\n");
-  signal(5, "ranked", "r-second", {}, 1, /*partition=*/0, /*rank=*/2);
-  signal(5, "ranked", "r-base", {}, 0, /*partition=*/1, /*rank=*/1);  // rank 1 first: base, then second
-  signal(5, "unranked", "u-second", {}, 1, /*partition=*/0);
-  signal(5, "unranked", "u-base", {}, 0, /*partition=*/1);  // partition 0 first: second, then base
+  std::string first = "id-a";
+  std::string later = "id-b";
+  if (stableHash(first) > stableHash(later)) std::swap(first, later);
+  // x: base by audit ID first, though its rank and partition come after the second rule's signal.
+  signal(5, "x", later, {}, 1, /*partition=*/0, /*rank=*/0);
+  signal(5, "x", first, {}, 0, /*partition=*/1, /*rank=*/9);
+  // y: the second rule's signal first by audit ID: no sequence.
+  signal(5, "y", first, {}, 1, /*partition=*/1, /*rank=*/9);
+  signal(5, "y", later, {}, 0, /*partition=*/0, /*rank=*/0);
   engine_->observe(1, EventTime{400 * kSecond});
   const auto fired = advance(400);
   ASSERT_EQ(fired.size(), 1U);
-  EXPECT_EQ(fired[0].groupBy[0].second, "ranked");
+  EXPECT_EQ(fired[0].groupBy[0].second, "x");
 }
 
 TEST_F(Correlations, LessThanIsDecidedWhenTheWindowCloses) {
