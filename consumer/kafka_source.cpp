@@ -162,8 +162,7 @@ bool KafkaSource::pause(bool paused) { return pauseAssignment(consumer_.get(), p
 
 SourceStatus KafkaSource::status() const {
   SourceStatus status;
-  for (const PartitionKey& key : assigned_)
-    ++(key.first == signalsTopic_ ? status.assignedSignals : status.assignedStreams);
+  for (const PartitionKey& key : assigned_) status.assignedStreams += key.first == signalsTopic_ ? 0U : 1U;
   for (const auto& [key, behind] : lag_) status.lag += behind;
   const Readiness readiness = decideReadiness(assigned_, lag_, readyMaxLag_);
   status.ready = readiness.ready;

@@ -70,7 +70,6 @@ class SourceListener {
 // How far behind its input the source is, for progress lines and /readyz.
 struct SourceStatus {
   std::size_t assignedStreams = 0;  // input streams (signals partitions not counted)
-  std::size_t assignedSignals = 0;  // signals partitions: this member's correlation tasks
   std::int64_t lag = 0;             // messages not yet delivered, summed (when known)
   bool ready = true;                // assigned and caught up within the bound
   std::string notReadyBecause;      // when not ready
