@@ -252,8 +252,9 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   if (root["correlation"]) {
     MapReader correlation(file, root["correlation"], "correlation");
     RETURN_IF_ERROR(correlation.expectMap());
-    RETURN_IF_ERROR(correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys", "max_commit_hold", "signals",
-                                           "signals_topic", "signals_partitions"}));
+    RETURN_IF_ERROR(
+        correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys", "max_commit_hold", "signals",
+                               "signals_topic", "signals_partitions", "state", "state_topic", "checkpoint_interval"}));
     RETURN_IF_ERROR(correlation.duration("max_commit_hold", config.maxCommitHold, true));
     RETURN_IF_ERROR(correlation.duration("allowed_lateness", config.allowedLateness));
     RETURN_IF_ERROR(correlation.duration("idle_timeout", config.idleTimeout));
@@ -267,8 +268,19 @@ Result<ServiceConfig> parse(const YamlFile& file) {
     config.signals = signals == "topic" ? ServiceConfig::SignalsPath::kTopic : ServiceConfig::SignalsPath::kInProcess;
     RETURN_IF_ERROR(correlation.string("signals_topic", config.signalsTopic));
     RETURN_IF_ERROR(correlation.number<int>("signals_partitions", config.signalsPartitions, 1, 10'000));
+    std::string state = "changelog";
+    RETURN_IF_ERROR(correlation.string("state", state));
+    if (state != "changelog" && state != "rebuild") {
+      return file.errorAt(root["correlation"]["state"],
+                          "correlation.state (" + state + ") must be changelog or rebuild");
+    }
+    config.windowState =
+        state == "changelog" ? ServiceConfig::WindowState::kChangelog : ServiceConfig::WindowState::kRebuild;
+    RETURN_IF_ERROR(correlation.string("state_topic", config.stateTopic));
+    RETURN_IF_ERROR(correlation.duration("checkpoint_interval", config.checkpointInterval));
   }
   if (config.signalsTopic.empty()) config.signalsTopic = config.kafka.at("group.id") + ".signals";
+  if (config.stateTopic.empty()) config.stateTopic = config.kafka.at("group.id") + ".state";
   for (const std::string& topic : config.topics) {
     if (config.signals == ServiceConfig::SignalsPath::kTopic && topic == config.signalsTopic) {
       return file.errorAt(root["topics"],

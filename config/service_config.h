@@ -82,6 +82,17 @@ struct ServiceConfig {
   // The topic stage 1 writes signals to; empty: correlations in process (also a config built in code
   // without a signals topic, as unit tests of single stages do).
   std::string signalsTopicInUse() const { return signals == SignalsPath::kTopic ? signalsTopic : std::string(); }
+  // How a correlation task's windows outlive it (signals topic only): kChangelog checkpoints them every
+  // `checkpointInterval` to `stateTopic` (default "<group.id>.state", compacted) and restores them on
+  // assignment; kRebuild re-reads the signals of the longest window (first_seen's history is lost).
+  enum class WindowState { kChangelog, kRebuild };
+  WindowState windowState = WindowState::kChangelog;
+  std::string stateTopic;  // empty until loaded: "<group.id>.state"
+  std::chrono::milliseconds checkpointInterval{1000};
+  // The changelog in use; empty: none (correlations in process, or rebuild).
+  std::string stateTopicInUse() const {
+    return signalsTopicInUse().empty() || windowState != WindowState::kChangelog ? std::string() : stateTopic;
+  }
   int signalsPartitions = 6;            // when the service creates the topic (create_topics: its replication factor)
   std::size_t queueMessages = 100'000;  // unacknowledged messages before partitions are paused
   std::int64_t readyMaxLag = 10'000;    // /readyz: per assigned partition, messages behind the high watermark

@@ -4,14 +4,16 @@ namespace auditstream {
 
 CorrelationCommitGate::Round CorrelationCommitGate::open(std::size_t alerts) {
   std::lock_guard lock(mutex_);
-  rounds_.push_back({alerts, false, {}});
+  rounds_.push_back({alerts, false, {}, {}});
   return first_ + rounds_.size() - 1;
 }
 
-void CorrelationCommitGate::release(Round round, std::vector<std::shared_ptr<MessageEffects>> messages) {
+void CorrelationCommitGate::release(Round round, std::vector<std::shared_ptr<MessageEffects>> messages,
+                                    std::vector<std::function<void()>> then) {
   std::unique_lock lock(mutex_);
   Pending& pending = rounds_.at(round - first_);
   pending.messages = std::move(messages);
+  pending.then = std::move(then);
   pending.released = true;
   settleCompleted(lock);
 }
@@ -27,10 +29,11 @@ std::size_t CorrelationCommitGate::openRounds() const {
   return rounds_.size();
 }
 
-std::vector<std::shared_ptr<MessageEffects>> CorrelationCommitGate::popCompleteLocked() {
-  std::vector<std::shared_ptr<MessageEffects>> complete;
+CorrelationCommitGate::Complete CorrelationCommitGate::popCompleteLocked() {
+  Complete complete;
   while (!rounds_.empty() && rounds_.front().released && rounds_.front().unacknowledged == 0) {
-    for (auto& message : rounds_.front().messages) complete.push_back(std::move(message));
+    for (auto& message : rounds_.front().messages) complete.messages.push_back(std::move(message));
+    for (auto& then : rounds_.front().then) complete.then.push_back(std::move(then));
     rounds_.pop_front();
     ++first_;
   }
@@ -38,9 +41,10 @@ std::vector<std::shared_ptr<MessageEffects>> CorrelationCommitGate::popCompleteL
 }
 
 void CorrelationCommitGate::settleCompleted(std::unique_lock<std::mutex>& lock) {
-  std::vector<std::shared_ptr<MessageEffects>> complete = popCompleteLocked();
+  Complete complete = popCompleteLocked();
   lock.unlock();
-  for (const auto& message : complete) message->settle();
+  for (const auto& message : complete.messages) message->settle();
+  for (const auto& then : complete.then) then();
 }
 
 }  // namespace auditstream

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -27,8 +28,10 @@ class CorrelationCommitGate {
   // A new round whose `alerts` alerts will each be acknowledged once. Call release() for it next.
   Round open(std::size_t alerts);
   // The messages done with the engine as of this round: they settle when it and every earlier round
-  // have been acknowledged.
-  void release(Round round, std::vector<std::shared_ptr<MessageEffects>> messages);
+  // have been acknowledged. `then` runs at that moment too, in order (a state checkpoint's write, which
+  // must not reach the changelog before the alerts that fired ahead of it are acknowledged).
+  void release(Round round, std::vector<std::shared_ptr<MessageEffects>> messages,
+               std::vector<std::function<void()>> then = {});
   // One alert of `round` was acknowledged (or rejected for good).
   void acknowledge(Round round);
   // Rounds not yet complete (for tests and metrics).
@@ -39,9 +42,14 @@ class CorrelationCommitGate {
     std::size_t unacknowledged = 0;
     bool released = false;
     std::vector<std::shared_ptr<MessageEffects>> messages;
+    std::vector<std::function<void()>> then;
   };
-  // Pops the complete rounds at the front; returns their messages (to settle outside the lock).
-  std::vector<std::shared_ptr<MessageEffects>> popCompleteLocked();
+  struct Complete {
+    std::vector<std::shared_ptr<MessageEffects>> messages;
+    std::vector<std::function<void()>> then;
+  };
+  // Pops the complete rounds at the front; returns what they release (to run outside the lock).
+  Complete popCompleteLocked();
   void settleCompleted(std::unique_lock<std::mutex>& lock);
 
   mutable std::mutex mutex_;

@@ -1,5 +1,7 @@
 #include "consumer/correlation_task.h"
 
+#include <algorithm>
+
 namespace auditstream {
 namespace {
 
@@ -8,13 +10,65 @@ constexpr auto kRebuildCatchUpBound = std::chrono::seconds(30);
 }  // namespace
 
 CorrelationTask::CorrelationTask(std::shared_ptr<const SignalCodec> codec, const CorrelationOptions& options,
-                                 std::int64_t rebuildUntil, Logger log)
+                                 std::int64_t rebuildUntil, Logger log, bool changelog,
+                                 std::optional<TaskSnapshot> restored)
     : codec_(std::move(codec)),
       options_(options),
       rebuildUntil_(rebuildUntil),
-      rebuilding_(true),
+      rebuilding_(!restored),
       log_(std::move(log)),
-      thread_(makeThread()) {}
+      changelog_(changelog) {
+  options_.trackChanges = changelog_;
+  if (restored) {
+    thread_ = std::make_unique<CorrelationThread>(restore(std::move(*restored)), log_);
+  } else {
+    thread_ = makeThread();
+  }
+}
+
+// The engine as the checkpoint left it; the sources as it numbered them. Keys of a correlation whose
+// definition changed (or that is gone) are dropped: a changed correlation starts afresh.
+std::unique_ptr<CorrelationEngine> CorrelationTask::restore(TaskSnapshot snapshot) {
+  auto engine = std::make_unique<CorrelationEngine>(codec_->correlationsPtr(), options_);
+  const CorrelationSet& correlations = codec_->correlations();
+  engine->restoreClocks(snapshot.meta.clocks);
+  std::map<std::string, std::uint64_t> droppedBy;  // correlation id → keys dropped
+  for (StoredKey& stored : snapshot.keys) {
+    const std::optional<std::uint32_t> index = codec_->indexOf(stored.correlationId);
+    if (!index || correlations.at(*index).fingerprint != stored.fingerprint) {
+      ++droppedBy[stored.correlationId];
+      continue;
+    }
+    if (!engine->restoreKey(*index, std::move(stored.key), stored.state).isOk()) continue;
+    ++counters_.restoredKeys;
+  }
+  for (auto& [correlationId, key] : snapshot.unfinished) {
+    if (const std::optional<std::uint32_t> index = codec_->indexOf(correlationId)) engine->noteChanged(*index, key);
+  }
+  for (const auto& [correlationId, keys] : droppedBy) {
+    counters_.droppedKeys += keys;
+    log_.warn("correlation state dropped: the correlation changed or is gone since its checkpoint",
+              {{"correlation", correlationId}, {"keys", keys}});
+  }
+  for (const TaskSourceState& source : snapshot.meta.sources) {
+    Source& restored = sources_[source.name];
+    restored.index = source.index;
+    restored.rank = stableHash(source.name.topic + ":" + std::to_string(source.name.partition));
+    restored.lastOffset = source.lastOffset;
+    restored.lastIndex = source.lastIndex;
+  }
+  restoring_ = std::move(snapshot.meta.clocks.pendingOrigins);
+  checkpoints_ = snapshot.meta.checkpoint;
+  nextOffset_ = snapshot.meta.nextOffset;
+  log_.info("correlation task restored its state", {{"checkpoint", snapshot.meta.checkpoint},
+                                                    {"keys", counters_.restoredKeys},
+                                                    {"dropped_keys", counters_.droppedKeys},
+                                                    {"buffered_signals", restoring_.size()},
+                                                    {"changelog_records", snapshot.records},
+                                                    {"changelog_bytes", snapshot.bytes},
+                                                    {"resume_offset", snapshot.meta.nextOffset}});
+  return engine;
+}
 
 std::unique_ptr<CorrelationThread> CorrelationTask::makeThread() const {
   return std::make_unique<CorrelationThread>(std::make_unique<CorrelationEngine>(codec_->correlationsPtr(), options_),
@@ -24,7 +78,11 @@ std::unique_ptr<CorrelationThread> CorrelationTask::makeThread() const {
 CorrelationTask::Source& CorrelationTask::sourceOf(const SignalSource& name) {
   auto [entry, inserted] = sources_.try_emplace(name);
   if (inserted) {
-    entry->second.index = static_cast<std::uint32_t>(sources_.size() - 1);
+    std::uint32_t next = 0;  // restored sources keep their numbers; a new one takes the next free
+    for (const auto& [other, source] : sources_) {
+      if (&source != &entry->second) next = std::max(next, source.index + 1);
+    }
+    entry->second.index = next;
     entry->second.rank = stableHash(name.topic + ":" + std::to_string(name.partition));
   }
   return entry->second;
@@ -32,9 +90,22 @@ CorrelationTask::Source& CorrelationTask::sourceOf(const SignalSource& name) {
 
 std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::string_view bytes) {
   if (rebuilding_ && tracks(offset)) endRebuild();
-  nextOffset_ = offset + 1;
+  nextOffset_ = std::max(nextOffset_, offset + 1);
   ++counters_.records;
   if (!tracks(offset)) ++counters_.rebuildRecords;
+  if (!rebuilding_ && !tracks(offset)) {  // restored: only the signals the checkpoint still buffered
+    if (!std::binary_search(restoring_.begin(), restoring_.end(), offset)) return std::nullopt;
+    Result<DecodedRecord> decoded = codec_->decode(bytes);
+    if (!decoded || !std::holds_alternative<SignalRecord>(*decoded)) return std::nullopt;
+    auto& record = std::get<SignalRecord>(*decoded);
+    const Source& source = sourceOf(record.source);
+    record.signal.partition = source.index;
+    record.signal.rank = source.rank;
+    record.signal.origin = offset;
+    ++counters_.signals;
+    thread_->add(std::move(record.signal));
+    return std::nullopt;
+  }
   std::optional<std::int64_t> waitsFor;
   Result<DecodedRecord> decoded = codec_->decode(bytes);
   if (!decoded) {
@@ -60,6 +131,7 @@ std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::stri
       source.lastIndex = record.index;
       record.signal.partition = source.index;
       record.signal.rank = source.rank;
+      if (changelog_) record.signal.origin = offset;
       if (tracks(offset)) waitsFor = record.signal.time.nanosSinceEpoch;
       ++counters_.signals;
       thread_->add(std::move(record.signal));
@@ -82,12 +154,41 @@ void CorrelationTask::endRebuild() {
 }
 
 void CorrelationTask::await(std::int64_t doneAt, std::shared_ptr<MessageEffects> effects) {
-  awaiting_.push_back({doneAt, std::move(effects)});
+  if (changelog_) {
+    uncovered_.push_back(std::move(effects));
+  } else {
+    awaiting_.push_back({doneAt, std::move(effects)});
+  }
+}
+
+void CorrelationTask::checkpoint() {
+  Requested& requested = requested_.emplace_back();
+  requested.id = ++checkpoints_;
+  requested.meta.checkpoint = requested.id;
+  requested.meta.nextOffset = nextOffset_;
+  for (const auto& [name, source] : sources_) {
+    requested.meta.sources.push_back({name, source.index, source.lastOffset, source.lastIndex});
+  }
+  requested.covered = std::exchange(uncovered_, {});
+  ++counters_.checkpoints;
+  thread_->checkpoint(requested.id);
 }
 
 CorrelationTask::Round CorrelationTask::release(CorrelationThread::Fired fired) {
   Round round;
   round.alerts = std::move(fired.alerts);
+  for (auto& [id, engineCheckpoint] : fired.checkpoints) {
+    while (!requested_.empty() && requested_.front().id <= id) {
+      Requested requested = std::move(requested_.front());
+      requested_.pop_front();
+      if (requested.id != id) continue;  // never expected: each request comes back once, in order
+      TaskCheckpoint& checkpoint = round.checkpoints.emplace_back();
+      checkpoint.meta = std::move(requested.meta);
+      checkpoint.meta.clocks = std::move(engineCheckpoint.clocks);
+      checkpoint.keys = std::move(engineCheckpoint.keys);
+      checkpoint.covered = std::move(requested.covered);
+    }
+  }
   appliedThrough_ = fired.appliedThrough;
   std::erase_if(awaiting_, [&](Waiting& waiting) {
     if (waiting.doneAt > appliedThrough_) return false;

@@ -11,11 +11,17 @@
 //   offsets are never committed again.
 // - A tracked signal's message is done once the engine has applied it (appliedThrough ≥ its time) and
 //   what fired up to then is acknowledged (the pipeline's CorrelationCommitGate).
+// - With a state changelog (TaskState) instead: the task restores its windows from the changelog's last
+//   checkpoint (TaskSnapshot) and reads on from the checkpoint's offset — of the records before it, only
+//   the signals the checkpoint still buffered (its pendingOrigins) are taken again. Every checkpoint()
+//   covers the records taken so far: their messages are done once it is in the changelog, after every
+//   alert that fired before it was acknowledged (the pipeline writes it then).
 //
 // Every method is for the pipeline's polling thread.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <vector>
@@ -23,9 +29,17 @@
 #include "common/log.h"
 #include "consumer/correlation_thread.h"
 #include "consumer/message_effects.h"
+#include "consumer/task_state.h"
 #include "engine/signal_record.h"
 
 namespace auditstream {
+
+// A checkpoint to write to the changelog: the task's meta, the keys that changed, and the messages it covers.
+struct TaskCheckpoint {
+  TaskMeta meta;
+  std::vector<KeyChange> keys;
+  std::vector<std::shared_ptr<MessageEffects>> covered;
+};
 
 struct TaskCounters {
   std::uint64_t records = 0;         // signal and progress records read, rebuild included
@@ -34,15 +48,21 @@ struct TaskCounters {
   std::uint64_t badRecords = 0;      // bytes that are not a record (or name a correlation not loaded)
   std::uint64_t rebuildRecords = 0;  // read before the committed offset
   std::uint64_t rebuildAlerts = 0;   // fired while rebuilding: already routed by the previous owner
+  std::uint64_t restoredKeys = 0;    // key states restored from the changelog
+  std::uint64_t droppedKeys = 0;     // restored keys of correlations changed or removed since: dropped
+  std::uint64_t checkpoints = 0;     // taken
   std::size_t sources = 0;
 };
 void addCounts(TaskCounters& sum, const TaskCounters& more);
 
 class CorrelationTask {
  public:
-  // `rebuildUntil`: the committed offset (records before it only rebuild windows).
+  // `rebuildUntil`: the committed offset (records before it only rebuild windows), or with `restored`,
+  // the checkpoint's offset (of the records before it, only its buffered signals are taken again).
+  // `changelog`: the task checkpoints (options.trackChanges) and its messages wait for checkpoints.
   CorrelationTask(std::shared_ptr<const SignalCodec> codec, const CorrelationOptions& options,
-                  std::int64_t rebuildUntil, Logger log);
+                  std::int64_t rebuildUntil, Logger log, bool changelog = false,
+                  std::optional<TaskSnapshot> restored = std::nullopt);
 
   bool tracks(std::int64_t offset) const { return offset >= rebuildUntil_; }
   // Takes the record at `offset`. For a tracked signal returns the event time its message waits for
@@ -51,9 +71,12 @@ class CorrelationTask {
   std::optional<std::int64_t> take(std::int64_t offset, std::string_view bytes);
   // Messages waiting for the engine; what fired and the time through which signals are applied.
   void await(std::int64_t doneAt, std::shared_ptr<MessageEffects> effects);
+  // changelog: a checkpoint of everything taken so far (comes back in a Round).
+  void checkpoint();
   struct Round {
     std::vector<Alert> alerts;
     std::vector<std::shared_ptr<MessageEffects>> released;
+    std::vector<TaskCheckpoint> checkpoints;  // to write once every alert of this and earlier rounds is acknowledged
   };
   Round takeFired();
   Round takeFiredAfterCatchingUp(std::chrono::milliseconds bound);
@@ -80,7 +103,15 @@ class CorrelationTask {
     std::uint32_t lastIndex = 0;
   };
 
+  struct Requested {
+    std::uint64_t id;
+    TaskMeta meta;  // clocks filled in when the engine's checkpoint comes back
+    std::vector<std::shared_ptr<MessageEffects>> covered;
+  };
+
   Source& sourceOf(const SignalSource& name);
+  std::unique_ptr<CorrelationEngine> restore(TaskSnapshot snapshot);
+  std::optional<std::int64_t> takeSignal(std::int64_t offset, SignalRecord record);
   void endRebuild();
   Round release(CorrelationThread::Fired fired);
   std::unique_ptr<CorrelationThread> makeThread() const;
@@ -90,6 +121,11 @@ class CorrelationTask {
   std::int64_t rebuildUntil_;
   bool rebuilding_;
   Logger log_;
+  bool changelog_;
+  std::vector<std::int64_t> restoring_;  // the checkpoint's buffered signals still to take again (ascending)
+  std::uint64_t checkpoints_ = 0;
+  std::vector<std::shared_ptr<MessageEffects>> uncovered_;  // changelog: taken since the last checkpoint
+  std::deque<Requested> requested_;
   std::map<SignalSource, Source> sources_;
   std::vector<Waiting> awaiting_;  // in offset order
   std::int64_t appliedThrough_ = std::numeric_limits<std::int64_t>::min();

@@ -50,8 +50,13 @@ void CorrelationThread::add(Signal signal) {
   if (batch_.signals.size() >= kBatchSignals) handOver();
 }
 
+void CorrelationThread::checkpoint(std::uint64_t id) {
+  batch_.checkpoint = id;
+  handOver();
+}
+
 void CorrelationThread::handOver() {
-  if (batch_.clocks.empty() && batch_.signals.empty() && batch_.start == kNoStart) return;
+  if (batch_.clocks.empty() && batch_.signals.empty() && batch_.start == kNoStart && !batch_.checkpoint) return;
   {
     std::unique_lock lock(mutex_);
     caughtUp_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches || stopping_ || !death_.empty(); });
@@ -98,6 +103,11 @@ void CorrelationThread::applyBatches() {
         }
       }
       for (Signal& signal : batch.signals) engine_->add(std::move(signal));
+      if (batch.checkpoint) {  // after every alert published so far, before any this round fires
+        EngineCheckpoint checkpoint = engine_->takeChanges();
+        std::lock_guard checkpoints(mutex_);
+        checkpoints_.emplace_back(*batch.checkpoint, std::move(checkpoint));
+      }
     }
     std::vector<Alert> fired = engine_->advance();
     lock.lock();
@@ -122,14 +132,14 @@ void CorrelationThread::publish(std::vector<Alert> fired) {
 CorrelationThread::Fired CorrelationThread::takeFired() {
   handOver();
   std::lock_guard lock(mutex_);
-  return Fired{std::exchange(fired_, {}), appliedThrough_};
+  return Fired{std::exchange(fired_, {}), appliedThrough_, std::exchange(checkpoints_, {})};
 }
 
 CorrelationThread::Fired CorrelationThread::takeFiredAfterCatchingUp(std::chrono::milliseconds bound) {
   handOver();
   std::unique_lock lock(mutex_);
   caughtUp_.wait_for(lock, bound, [&] { return idle_ && queue_.empty(); });
-  return Fired{std::exchange(fired_, {}), appliedThrough_};
+  return Fired{std::exchange(fired_, {}), appliedThrough_, std::exchange(checkpoints_, {})};
 }
 
 CorrelationThread::Fired CorrelationThread::finish() {
@@ -145,7 +155,7 @@ CorrelationThread::Fired CorrelationThread::finish() {
   std::vector<Alert> fired = engine_->finish();
   std::lock_guard lock(mutex_);
   publish(std::move(fired));
-  return Fired{std::exchange(fired_, {}), appliedThrough_};
+  return Fired{std::exchange(fired_, {}), appliedThrough_, std::exchange(checkpoints_, {})};
 }
 
 std::string CorrelationThread::problem() const {

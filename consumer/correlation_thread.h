@@ -19,6 +19,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -42,12 +43,16 @@ class CorrelationThread {
   // CorrelationEngine::observeStart.
   void observeStart(EventTime time);
   void add(Signal signal);
+  // A checkpoint of the engine (CorrelationEngine::takeChanges) once everything handed over so far has
+  // been added; it comes back from takeFired() after every alert that fired before it.
+  void checkpoint(std::uint64_t id);
 
   // What fired since the last call, and the event time through which signals have been applied (every
   // alert of those signals is in this or an earlier result). Hands over the current batch first.
   struct Fired {
     std::vector<Alert> alerts;
     std::int64_t appliedThrough = 0;
+    std::vector<std::pair<std::uint64_t, EngineCheckpoint>> checkpoints;  // (id, checkpoint), in order
   };
   Fired takeFired();
   // Like takeFired(), after the thread has applied everything handed over so far (bounded wait).
@@ -65,6 +70,7 @@ class CorrelationThread {
     std::vector<bool> seen;            // per partition: observed in this batch (with or without a clock)
     std::int64_t start = kNoStart;     // the earliest observeStart() (kNoStart: none)
     std::vector<Signal> signals;
+    std::optional<std::uint64_t> checkpoint;  // after this batch
   };
   static constexpr std::int64_t kNoClock = std::numeric_limits<std::int64_t>::min();
   static constexpr std::int64_t kNoStart = std::numeric_limits<std::int64_t>::max();
@@ -86,6 +92,7 @@ class CorrelationThread {
   bool stopping_ = false;
   bool idle_ = true;  // the thread has applied everything queued
   std::vector<Alert> fired_;
+  std::vector<std::pair<std::uint64_t, EngineCheckpoint>> checkpoints_;
   std::int64_t appliedThrough_ = 0;
   CorrelationCounters counters_;
   std::string death_;                                  // why the thread ended early; empty while it runs

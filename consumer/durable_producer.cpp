@@ -50,7 +50,8 @@ struct DurableProducer::State {
     headers.reserve(pending->record.headers.size());
     for (const auto& [name, value] : pending->record.headers) headers.push_back({name.c_str(), value});
     while (true) {
-      KafkaErrorPtr error = produceCopy(producer.get(), topic, pending->record.key, pending->record.value, headers,
+      KafkaErrorPtr error = produceCopy(producer.get(), topic, pending->record.key,
+                                        pending->record.tombstone ? std::string_view() : pending->record.value, headers,
                                         pending, pending->record.partition);
       if (!error) return;  // owned by the delivery report now
       if (rd_kafka_error_code(error.get()) == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stopping.load()) {

@@ -29,6 +29,7 @@ struct DurableRecord {
   std::int32_t partition = RD_KAFKA_PARTITION_UA;  // UA: the partitioner places `key`
   std::string key;
   std::string value;
+  bool tombstone = false;  // no value at all (a compacted topic's delete), not an empty one
   std::vector<std::pair<std::string, std::string>> headers;
   std::function<void()> done;
 };

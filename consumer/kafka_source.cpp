@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "consumer/group_consumer.h"
+#include "consumer/state_changelog.h"
 
 namespace auditstream {
 namespace {
@@ -18,9 +19,7 @@ void destroyMessage(void* message) { rd_kafka_message_destroy(static_cast<rd_kaf
 
 Result<std::unique_ptr<KafkaSource>> KafkaSource::subscribe(const ServiceConfig& config, Logger log,
                                                             std::chrono::milliseconds rebuildWindow) {
-  std::string signalsTopic = config.signalsTopicInUse();
-  auto source = std::unique_ptr<KafkaSource>(new KafkaSource(config.readyMaxLag, config.cluster.header,
-                                                             std::move(signalsTopic), rebuildWindow, std::move(log)));
+  auto source = std::unique_ptr<KafkaSource>(new KafkaSource(config, rebuildWindow, std::move(log)));
   ASSIGN_OR_RETURN(source->consumer_, subscribeGroupConsumer(config, {source.get(), &KafkaSource::onRebalance,
                                                                       &KafkaSource::onStatistics}));
   source->queue_.reset(rd_kafka_queue_get_consumer(source->consumer_.get()));
@@ -221,6 +220,10 @@ void KafkaSource::setRebuildStarts(rd_kafka_topic_partition_list_t& partitions) 
     log_.warn("cannot read the signals partitions' committed offsets; tasks start without a rebuild",
               {{"error", rd_kafka_err2str(error)}});
   }
+  if (!stateTopic_.empty()) {
+    signals = restoreStates(*signals, partitions);
+    if (signals->cnt == 0) return;
+  }
   KafkaPartitionListPtr times(rd_kafka_topic_partition_list_copy(signals.get()));
   const auto bound = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch() - rebuildWindow_)
@@ -250,6 +253,68 @@ void KafkaSource::setRebuildStarts(rd_kafka_topic_partition_list_t& partitions) 
     log_.info("correlation task assigned",
               {{"partition", committed.partition}, {"from", start}, {"committed", name.rebuildUntil}});
   }
+}
+
+// A checkpoint is usable unless the partition's committed offset is past it (the changelog is older than
+// the group's progress: it was off, or recreated). A task without one rebuilds from the signals topic.
+// Restored partitions leave `signals`; the rest stay for the rebuild.
+KafkaPartitionListPtr KafkaSource::restoreStates(const rd_kafka_topic_partition_list_t& signals,
+                                                 rd_kafka_topic_partition_list_t& partitions) {
+  constexpr auto kRestoreTimeout = std::chrono::seconds(60);
+  std::vector<std::int32_t> numbers;
+  for (int i = 0; i < signals.cnt; ++i) numbers.push_back(signals.elems[i].partition);
+  if (restoringHook_) restoringHook_(true);
+  Result<RestoreResult> restored = readStateChangelog(kafka_, stateTopic_, numbers, kRestoreTimeout, log_);
+  if (restoringHook_) restoringHook_(false);
+  if (!restored) {
+    log_.error("cannot restore the correlation state; tasks rebuild from the signals topic",
+               {{"error", restored.status().message()}});
+    return KafkaPartitionListPtr(rd_kafka_topic_partition_list_copy(&signals));
+  }
+  log_.info("correlation state read", {{"partitions", numbers.size()},
+                                       {"checkpoints", restored->snapshots.size()},
+                                       {"records", restored->records},
+                                       {"bad_records", restored->badRecords},
+                                       {"took_ms", restored->took.count()}});
+  KafkaPartitionListPtr rest(rd_kafka_topic_partition_list_new(signals.cnt));
+  for (int i = 0; i < signals.cnt; ++i) {
+    const rd_kafka_topic_partition_t& committed = signals.elems[i];
+    const auto found = restored->snapshots.find(committed.partition);
+    const bool hasCommit = committed.err == RD_KAFKA_RESP_ERR_NO_ERROR && committed.offset >= 0;
+    if (found != restored->snapshots.end() && hasCommit && committed.offset > found->second.meta.nextOffset) {
+      log_.warn("the state changelog is older than the committed offset; the task rebuilds instead",
+                {{"partition", committed.partition},
+                 {"checkpoint_offset", found->second.meta.nextOffset},
+                 {"committed", committed.offset}});
+    } else if (found != restored->snapshots.end()) {
+      TaskSnapshot& snapshot = found->second;
+      const std::vector<std::int64_t>& buffered = snapshot.meta.clocks.pendingOrigins;
+      const std::int64_t start =
+          buffered.empty() ? snapshot.meta.nextOffset : std::min(buffered.front(), snapshot.meta.nextOffset);
+      StreamName& name = nameOf({committed.topic, committed.partition});
+      name.rebuildUntil = snapshot.meta.nextOffset;
+      rd_kafka_topic_partition_list_find(&partitions, committed.topic, committed.partition)->offset = start;
+      log_.info("correlation task assigned", {{"partition", committed.partition},
+                                              {"from", start},
+                                              {"checkpoint", snapshot.meta.checkpoint},
+                                              {"resume_offset", snapshot.meta.nextOffset}});
+      restored_[name.index] = std::move(snapshot);
+      continue;
+    }
+    rd_kafka_topic_partition_t* kept =
+        rd_kafka_topic_partition_list_add(rest.get(), committed.topic, committed.partition);
+    kept->offset = committed.offset;
+    kept->err = committed.err;
+  }
+  return rest;
+}
+
+std::optional<TaskSnapshot> KafkaSource::takeRestoredState(const StreamName& stream) {
+  const auto found = restored_.find(stream.index);
+  if (found == restored_.end()) return std::nullopt;
+  TaskSnapshot snapshot = std::move(found->second);
+  restored_.erase(found);
+  return snapshot;
 }
 
 // Each stream's partition queue goes to its lane (again on every assignment: a fresh handle, in case

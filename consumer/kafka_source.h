@@ -17,6 +17,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -25,6 +26,7 @@
 #include "config/service_config.h"
 #include "consumer/consumer_lag.h"
 #include "consumer/source.h"
+#include "sinks/kafka_client.h"
 #include "sinks/kafka_handles.h"
 
 namespace auditstream {
@@ -53,15 +55,25 @@ class KafkaSource final : public Source {
   // Each assigned partition's lag as librdkafka's statistics last reported it (for the lag gauges).
   const std::map<PartitionKey, std::int64_t>& lagByPartition() const { return lag_; }
   std::optional<std::int64_t> endOffset(const StreamName& stream) override;
+  std::optional<TaskSnapshot> takeRestoredState(const StreamName& stream) override;
+  // Told before a restore from the state changelog starts (on the polling thread, inside poll()), and
+  // after it ended: /readyz says why it is not ready meanwhile.
+  void onRestoring(std::function<void(bool restoring)> hook) { restoringHook_ = std::move(hook); }
 
  private:
-  KafkaSource(std::int64_t readyMaxLag, std::string clusterHeader, std::string signalsTopic,
-              std::chrono::milliseconds rebuildWindow, Logger log)
-      : readyMaxLag_(readyMaxLag),
-        clusterHeader_(std::move(clusterHeader)),
-        signalsTopic_(std::move(signalsTopic)),
+  KafkaSource(const ServiceConfig& config, std::chrono::milliseconds rebuildWindow, Logger log)
+      : readyMaxLag_(config.readyMaxLag),
+        clusterHeader_(config.cluster.header),
+        signalsTopic_(config.signalsTopicInUse()),
+        stateTopic_(config.stateTopicInUse()),
+        kafka_(config.kafka),
         rebuildWindow_(rebuildWindow),
         log_(std::move(log)) {}
+  // Reads the state changelog of the signals partitions in `signals` (committed offsets filled in);
+  // each one with a usable checkpoint starts at the checkpoint (its snapshot kept for its task).
+  // Returns the signals partitions left to rebuild.
+  KafkaPartitionListPtr restoreStates(const rd_kafka_topic_partition_list_t& signals,
+                                      rd_kafka_topic_partition_list_t& partitions);
   StreamName& nameOf(const PartitionKey& key);
   // Signals partitions in `partitions` get their start offset (and their streams rebuildUntil).
   void setRebuildStarts(rd_kafka_topic_partition_list_t& partitions);
@@ -78,6 +90,10 @@ class KafkaSource final : public Source {
   std::int64_t readyMaxLag_;
   std::string clusterHeader_;  // its value is a message's cluster hint
   std::string signalsTopic_;   // empty: correlations in process
+  std::string stateTopic_;     // empty: no state changelog (tasks rebuild)
+  KafkaProperties kafka_;      // for the changelog's reader
+  std::function<void(bool)> restoringHook_;
+  std::map<std::uint32_t, TaskSnapshot> restored_;  // by stream index, until its task takes it
   std::chrono::milliseconds rebuildWindow_;
   Logger log_;
   SourceListener* listener_ = nullptr;

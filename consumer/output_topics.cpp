@@ -65,4 +65,20 @@ Result<int> prepareSignalsTopic(const ServiceConfig& config, std::chrono::millis
   return ensureTopic(client.get(), config, "signals topic (correlation.signals_topic)", std::move(spec), timeout, true);
 }
 
+Status prepareStateTopic(const ServiceConfig& config, int partitions, std::chrono::milliseconds timeout) {
+  ASSIGN_OR_RETURN(KafkaClientPtr client, adminClient(config));
+  TopicSpec spec{config.stateTopic,
+                 partitions,
+                 config.createTopics ? config.createTopics->replicationFactor : -1,
+                 {{"cleanup.policy", "compact"}, {"min.compaction.lag.ms", "60000"}, {"max.message.bytes", "8388608"}}};
+  ASSIGN_OR_RETURN(const int found, ensureTopic(client.get(), config, "state changelog (correlation.state_topic)",
+                                                std::move(spec), timeout, true));
+  if (found != partitions) {
+    return failedPrecondition("the state changelog '" + config.stateTopic + "' has " + std::to_string(found) +
+                              " partitions, the signals topic '" + config.signalsTopic + "' " +
+                              std::to_string(partitions) + ": they must match (delete the changelog to start afresh)");
+  }
+  return Status::ok();
+}
+
 }  // namespace auditstream

@@ -22,4 +22,10 @@ Status checkOutputTopics(const ServiceConfig& config, std::chrono::milliseconds 
 Result<int> prepareSignalsTopic(const ServiceConfig& config, std::chrono::milliseconds retention,
                                 std::chrono::milliseconds timeout);
 
+// The state changelog (correlation.state: changelog), internal like the signals topic: created when
+// missing, compacted, with the signals topic's `partitions` (a task's state lives in the partition of its
+// number). Errors as prepareSignalsTopic, and failedPrecondition when it exists with another partition
+// count or without compaction.
+Status prepareStateTopic(const ServiceConfig& config, int partitions, std::chrono::milliseconds timeout);
+
 }  // namespace auditstream

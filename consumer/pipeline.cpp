@@ -35,6 +35,7 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
       dispatch_(router, options_.deliveredLatency),
       lastAdvance_(SteadyClock::now()),
       lastCommit_(lastAdvance_),
+      lastCheckpoint_(lastAdvance_),
       outcomes_([this] { source_.wake(); }) {
   if (options_.inputOrder) {
     options_.correlation.clock = nullptr;  // event time only: the same result however fast the input comes
@@ -87,11 +88,16 @@ void Pipeline::step() {
   pollOnce();
   collectOutcomes();
   const auto now = SteadyClock::now();
+  if (options_.changelog != nullptr && now - lastCheckpoint_ > options_.checkpointEvery) {
+    lastCheckpoint_ = now;
+    checkpointTasks();
+  }
   if (now - lastAdvance_ > kAdvanceEvery) {
     lastAdvance_ = now;
     if (correlator_) routeCorrelationAlerts(correlator_->takeFired());
     routeTasks(false);
   }
+  writeClearedCheckpoints();
   if (options_.signalPublisher != nullptr) options_.signalPublisher->publishProgress();
   applyBackPressure();
   if (now - lastCommit_ > kCommitEvery) {
@@ -267,8 +273,10 @@ void Pipeline::applySignalsMessage(InputMessage& message) {
   }
   tracker_.started(stream.index, message.offset);
   const std::optional<std::int64_t> waitsFor = task.take(message.offset, message.payload);
-  tracker_.applied(stream.index, message.offset, waitsFor.has_value());
-  if (waitsFor) task.await(*waitsFor, std::make_shared<MessageEffects>(stream.index, message.offset, done_));
+  // With a changelog every record waits for the checkpoint that covers it (progress moves clocks too).
+  const bool waits = waitsFor.has_value() || options_.changelog != nullptr;
+  tracker_.applied(stream.index, message.offset, waits);
+  if (waits) task.await(waitsFor.value_or(0), std::make_shared<MessageEffects>(stream.index, message.offset, done_));
 }
 
 // A task that goes (revoked, or assigned anew): its counts stay in the totals.
@@ -292,23 +300,44 @@ CorrelationTask& Pipeline::taskFor(const StreamName& stream) {
         std::max<std::chrono::nanoseconds>(kTaskSourceSilence, 4 * options_.correlation.idleTimeout);
     taskOptions.signalsMoveClocks = false;
     auto task = std::make_unique<CorrelationTask>(codec_, taskOptions, stream.rebuildUntil,
-                                                  options_.log.child("task-" + std::to_string(stream.partition)));
+                                                  options_.log.child("task-" + std::to_string(stream.partition)),
+                                                  options_.changelog != nullptr, source_.takeRestoredState(stream));
     found = tasks_.emplace(stream.index, std::move(task)).first;
   }
   return *found->second;
 }
 
-void Pipeline::routeTaskRound(CorrelationTask::Round round) {
+void Pipeline::routeTaskRound(std::uint32_t stream, CorrelationTask::Round round) {
   const CorrelationCommitGate::Round gateRound = correlationGate_.open(round.alerts.size());
   for (Alert& alert : round.alerts) {
     dispatch_.route(std::move(alert), [gate = &correlationGate_, gateRound] { gate->acknowledge(gateRound); });
   }
-  correlationGate_.release(gateRound, std::move(round.released));
+  std::vector<std::function<void()>> then;
+  for (TaskCheckpoint& checkpoint : round.checkpoints) {
+    auto cleared = std::make_shared<std::atomic<bool>>(false);
+    then.emplace_back([cleared] { cleared->store(true); });
+    clearing_.push_back({streams_.at(stream)->partition, std::move(checkpoint), codec_->correlationsPtr(), cleared});
+  }
+  correlationGate_.release(gateRound, std::move(round.released), std::move(then));
 }
 
 void Pipeline::routeTasks(bool catchUp) {
   for (auto& [index, task] : tasks_) {
-    routeTaskRound(catchUp ? task->takeFiredAfterCatchingUp(kRevokeDrainBound) : task->takeFired());
+    routeTaskRound(index, catchUp ? task->takeFiredAfterCatchingUp(kRevokeDrainBound) : task->takeFired());
+  }
+}
+
+void Pipeline::checkpointTasks() {
+  for (auto& [index, task] : tasks_) task->checkpoint();
+}
+
+// In the order taken: a task's checkpoints reach its changelog partition in order, each after the alerts
+// that fired ahead of it were acknowledged.
+void Pipeline::writeClearedCheckpoints() {
+  while (!clearing_.empty() && clearing_.front().cleared->load()) {
+    ClearingCheckpoint& front = clearing_.front();
+    options_.changelog->write(front.partition, std::move(front.checkpoint), *front.correlations);
+    clearing_.pop_front();
   }
 }
 
@@ -382,7 +411,10 @@ void Pipeline::stop() {
     if (options_.closeWindowsAtStop) {
       finishTasks();
     } else {
-      routeTasks(true);  // open windows stay open: the tasks' next owners rebuild them from the signals topic
+      // Open windows stay open: the tasks' next owners restore them from the last checkpoint (or rebuild
+      // them from the signals topic).
+      if (options_.changelog != nullptr) checkpointTasks();
+      routeTasks(true);
     }
   } else if (options_.maxCommitHold.count() == 0 || options_.closeWindowsAtStop) {
     routeCorrelationAlerts(correlator_->finish());
@@ -392,6 +424,10 @@ void Pipeline::stop() {
   // Bounded: what a durable sink has not acknowledged by then stays uncommitted and is consumed again.
   router_.flush(kStopDrainBound);
   if (workerContext_.deadLetters != nullptr) workerContext_.deadLetters->flush(kStopDrainBound);
+  if (options_.changelog != nullptr) {
+    writeClearedCheckpoints();
+    options_.changelog->flush(kStopDrainBound);
+  }
   if (options_.signalPublisher != nullptr) {
     options_.signalPublisher->publishProgress(true);
     options_.signalPublisher->flush(kStopDrainBound);
@@ -420,7 +456,7 @@ void Pipeline::finishTasks() {
     collectOutcomes();
   }
   if (unread()) options_.log.warn("stopping before every signal was read; their windows close without them");
-  for (auto& [index, task] : tasks_) routeTaskRound(task->finishAndReplace(codec_));
+  for (auto& [index, task] : tasks_) routeTaskRound(index, task->finishAndReplace(codec_));
 }
 
 void Pipeline::assigned(std::span<const StreamName* const> streams) {
@@ -445,8 +481,13 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   const auto started = SteadyClock::now();
   drainWorkers(kRevokeDrainBound);
   if (correlator_) routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
+  if (options_.changelog != nullptr) checkpointTasks();  // the next owner restores from here
   routeTasks(true);
   router_.flush(kRevokeDrainBound);
+  if (options_.changelog != nullptr) {
+    writeClearedCheckpoints();
+    options_.changelog->flush(kRevokeDrainBound);
+  }
   if (options_.signalPublisher != nullptr) {
     // Each stream's last progress goes out before its next owner's first records (the tasks must know how
     // far this owner's signals reached: signals do not move a task's clocks).
@@ -479,7 +520,7 @@ void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> process
   if (options_.signalPublisher != nullptr) {
     options_.signalPublisher->replaceCorrelations(correlations_);
     codec_ = std::make_shared<const SignalCodec>(correlations_);
-    for (auto& [index, task] : tasks_) routeTaskRound(task->finishAndReplace(codec_));
+    for (auto& [index, task] : tasks_) routeTaskRound(index, task->finishAndReplace(codec_));
     return;
   }
   if (!correlator_) return;  // inputOrder: a finite input does not reload
@@ -507,6 +548,7 @@ PipelineTotals Pipeline::totals() const {
   }
   totals.tasksOwned = tasks_.size();
   if (options_.signalPublisher != nullptr) totals.published = options_.signalPublisher->counters();
+  if (options_.changelog != nullptr) totals.changelog = options_.changelog->counters();
   AlertCounts alerts = dispatch_.counts();
   for (const auto& worker : workers_) alerts.add(worker->alertCounts());
   totals.alertsByRule = std::move(alerts.byRule);

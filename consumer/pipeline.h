@@ -13,6 +13,7 @@
 // console sink. Every method is for the polling thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -34,6 +35,7 @@
 #include "consumer/pipeline_stage.h"
 #include "consumer/signal_publisher.h"
 #include "consumer/source.h"
+#include "consumer/state_changelog.h"
 #include "engine/correlation_set.h"
 #include "engine/correlation_shards.h"
 #include "engine/event_processor.h"
@@ -62,6 +64,10 @@ struct PipelineOptions {
   // The input ends for good at stop() (the demo): every window closes and what can fire fires — with
   // the signals topic, once each owned task has read its partition to the end (bounded).
   bool closeWindowsAtStop = false;
+  // Correlation tasks checkpoint their windows to this changelog every `checkpointEvery`; their signals
+  // offsets commit with the checkpoints. Null: tasks rebuild their windows from the signals topic.
+  StateChangelog* changelog = nullptr;
+  std::chrono::milliseconds checkpointEvery{1000};
 };
 
 // Counts since the pipeline started, for metrics and the progress line.
@@ -71,6 +77,7 @@ struct PipelineTotals {
   std::map<std::pair<std::string, std::string>, std::uint64_t> alertsByRule;  // (rule id, level)
   std::map<std::string, std::uint64_t> alertsByLevel;
   PublisherCounters published;  // signals topic: what stage 1 wrote
+  ChangelogCounters changelog;  // state changelog: what the tasks' checkpoints wrote
   TaskCounters tasks;           // signals topic: what this member's tasks read, summed
   std::size_t tasksOwned = 0;
   std::map<std::int32_t, std::int64_t> taskWatermarks;  // signals partition → applied-through event time
@@ -127,10 +134,12 @@ class Pipeline final : public SourceListener {
   void submitOrderedRun();
   std::int64_t commitHoldFor(const Signal& signal) const;
   void routeCorrelationAlerts(CorrelationThread::Fired fired);
-  void routeTaskRound(CorrelationTask::Round round);
+  void routeTaskRound(std::uint32_t stream, CorrelationTask::Round round);
   void routeTasks(bool catchUp);
   void finishTasks();
   void retireTask(std::uint32_t stream);
+  void checkpointTasks();
+  void writeClearedCheckpoints();
   void applySignalsMessage(InputMessage& message);
   CorrelationTask& taskFor(const StreamName& stream);
   void applyBackPressure();
@@ -161,6 +170,16 @@ class Pipeline final : public SourceListener {
   bool paused_ = false;
   std::chrono::steady_clock::time_point lastAdvance_;
   std::chrono::steady_clock::time_point lastCommit_;
+  std::chrono::steady_clock::time_point lastCheckpoint_;
+  // Checkpoints in the order taken, each written once its gate round clears (the alerts that fired ahead
+  // of it acknowledged): written in that order, on this thread.
+  struct ClearingCheckpoint {
+    std::int32_t partition;
+    TaskCheckpoint checkpoint;
+    std::shared_ptr<const CorrelationSet> correlations;  // that its keys' correlation numbers refer to
+    std::shared_ptr<std::atomic<bool>> cleared;
+  };
+  std::deque<ClearingCheckpoint> clearing_;
   std::vector<InputMessage> polled_;   // reused across polls
   bool lanes_ = false;                 // the source keeps one lane per worker (Source::splitIntoLanes)
   std::vector<std::size_t> laneRoom_;  // per worker: how many more messages it may hold

@@ -13,6 +13,7 @@
 #include "consumer/service_metrics.h"
 #include "consumer/service_sinks.h"
 #include "consumer/signal_publisher.h"
+#include "consumer/state_changelog.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
 
@@ -95,6 +96,20 @@ class Service {
                                                               "as-signals", log_.child("signals")));
       signals_ = std::make_unique<SignalPublisher>(std::move(producer), partitions, pack_.correlations, clock_,
                                                    config_.idleTimeout);
+      if (!config_.stateTopicInUse().empty()) {
+        RETURN_IF_ERROR(prepareStateTopic(config_, partitions, kStartupCheckBound));
+        KafkaProperties changelogProperties = config_.kafka;
+        changelogProperties.try_emplace("linger.ms", "20");
+        changelogProperties.try_emplace("compression.type", "lz4");
+        changelogProperties.try_emplace("batch.size", "1000000");
+        ASSIGN_OR_RETURN(auto changelogProducer,
+                         DurableProducer::create(std::move(changelogProperties), config_.stateTopic, "state record",
+                                                 "as-state", log_.child("state")));
+        changelog_ = std::make_unique<StateChangelog>(std::move(changelogProducer));
+        log_.info(
+            "correlation state is checkpointed",
+            {{"state_topic", config_.stateTopic}, {"checkpoint_interval_ms", config_.checkpointInterval.count()}});
+      }
       log_.info("correlations run across the group", {{"signals_topic", config_.signalsTopic},
                                                       {"partitions", partitions},
                                                       {"rebuild_window_s", rebuildWindow.count() / 1000}});
@@ -109,6 +124,9 @@ class Service {
     }
     ASSIGN_OR_RETURN(std::vector<std::unique_ptr<EventProcessor>> processors, makeProcessors());
     ASSIGN_OR_RETURN(source_, KafkaSource::subscribe(config_, log_.child("source"), rebuildWindow));
+    source_->onRestoring([this](bool restoring) {
+      if (restoring) metrics_->setReadiness(false, "restoring correlation state from " + config_.stateTopic);
+    });
     PipelineOptions options;
     options.identity = config_.cluster;
     options.stage = options_.stage;
@@ -123,6 +141,8 @@ class Service {
     };
     options.log = log_;
     options.signalPublisher = signals_.get();
+    options.changelog = changelog_.get();
+    options.checkpointEvery = config_.checkpointInterval;
     options.closeWindowsAtStop = options_.inputEndsAtStop;
     pipeline_ = std::make_unique<Pipeline>(*source_, *router_, deadLetters_.get(), std::move(processors),
                                            pack_.correlations, std::move(options), clock_);
@@ -240,7 +260,8 @@ class Service {
   std::unique_ptr<KafkaSource> source_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::function<SinkCounts()>> sinkCounts_;
-  std::unique_ptr<SignalPublisher> signals_;  // its acks settle the pipeline's messages
+  std::unique_ptr<SignalPublisher> signals_;   // its acks settle the pipeline's messages
+  std::unique_ptr<StateChangelog> changelog_;  // likewise
   std::unique_ptr<DeadLetterProducer> deadLetters_;
   std::unique_ptr<AlertRouter> router_;
 };

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "consumer/task_state.h"
 #include "engine/event_time.h"
 
 namespace auditstream {
@@ -109,6 +110,9 @@ class Source {
   // The offset the next message written to `stream` will get (a partition's high watermark), where the
   // source can tell.
   virtual std::optional<std::int64_t> endOffset(const StreamName& /*stream*/) { return std::nullopt; }
+  // A signals stream's correlation state, restored from the state changelog on assignment (once: the
+  // snapshot is handed over). Nothing where the source keeps no changelog or the task had no checkpoint.
+  virtual std::optional<TaskSnapshot> takeRestoredState(const StreamName& /*stream*/) { return std::nullopt; }
   // Leaves the consumer group, closes files. Nothing is delivered after it.
   virtual void close() = 0;
 };

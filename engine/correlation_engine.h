@@ -13,11 +13,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/status.h"
 #include "engine/alert.h"
 #include "engine/correlation_set.h"
 #include "engine/signal.h"
@@ -35,6 +39,10 @@ struct CorrelationOptions {
   // come from their owners' progress records only: a progress record follows every signal it covers, so
   // a signal is never applied before one of equal or lower time from another source has arrived.
   bool signalsMoveClocks = true;
+  // Note which keys change, for takeChanges() (a correlation task with a state changelog).
+  bool trackChanges = false;
+  // first_seen: values known per group key; past it the least recently seen is forgotten (counted).
+  std::size_t maxKnownValuesPerKey = 10'000;
 };
 
 struct CorrelationCounters {
@@ -46,6 +54,32 @@ struct CorrelationCounters {
   std::size_t idlePartitions = 0;
   std::uint64_t suppressed = 0;  // condition held again within the suppression period
   std::size_t liveKeys = 0;
+  std::uint64_t knownValueEvictions = 0;  // first_seen values forgotten by the per-key cap
+  std::uint64_t badState = 0;             // restored key states that could not be read (dropped)
+};
+
+// A checkpoint of the engine (a correlation task's state changelog): its clocks and the signals it still
+// buffers, by where they were read, and the keys whose window state changed since the last checkpoint.
+struct EngineClocks {
+  std::int64_t watermark = std::numeric_limits<std::int64_t>::min();
+  std::int64_t earliestSeen = std::numeric_limits<std::int64_t>::max();
+  std::int64_t latestSignal = std::numeric_limits<std::int64_t>::min();
+  struct Partition {
+    std::int64_t clock = std::numeric_limits<std::int64_t>::min();
+    bool idle = false;
+    std::uint64_t sequence = 0;
+  };
+  std::vector<Partition> partitions;
+  std::vector<std::int64_t> pendingOrigins;  // Signal::origin of the signals not yet applied (ascending)
+};
+struct KeyChange {
+  std::uint32_t correlation = 0;
+  std::string key;                   // groupKeyOf()
+  std::optional<std::string> state;  // encodeKeyState(); none: the key's state is gone
+};
+struct EngineCheckpoint {
+  EngineClocks clocks;
+  std::vector<KeyChange> keys;
 };
 
 // Adds `more`'s counts to `sum`; the gauges (idlePartitions, liveKeys) only when `withGauges`.
@@ -77,6 +111,15 @@ class CorrelationEngine {
   std::vector<Alert> advance();
   // End of input: everything buffered is applied and every open window closed.
   std::vector<Alert> finish();
+
+  // trackChanges: the clocks, and every key changed since the last call (its state, or that it is gone).
+  EngineCheckpoint takeChanges();
+  // Restore, before anything else is added: the clocks of a checkpoint, then each key's last state.
+  void restoreClocks(const EngineClocks& clocks);
+  // The key's state goes into the next takeChanges() whether or not it changes (gone: as gone).
+  void noteChanged(std::uint32_t correlation, std::string key);
+  // Errors: bytes that are not a key state (the key is dropped and counted in badState).
+  Status restoreKey(std::uint32_t correlation, std::string key, std::string_view state);
 
   const CorrelationCounters& counters() const;
   // Signals at or before this event time have been applied (nanoseconds since the epoch).

@@ -4,6 +4,8 @@
 #include <map>
 
 #include "common/result.h"
+#include "engine/byte_codec.h"
+#include "engine/signal_record.h"  // stableHash
 
 namespace auditstream {
 namespace {
@@ -41,6 +43,28 @@ Status validate(const CorrelationSpec& spec) {
       break;
   }
   return Status::ok();
+}
+
+std::uint64_t fingerprintOf(const CorrelationSpec& spec) {
+  std::string text;
+  putVarint(static_cast<std::uint64_t>(spec.type), text);
+  putList(spec.rules, text);
+  putList(spec.groupBy, text);
+  for (const auto& [alias, byRule] : spec.aliases) {
+    putString(alias, text);
+    for (const auto& [rule, field] : byRule) {
+      putString(rule, text);
+      putString(field, text);
+    }
+  }
+  putSigned(spec.timespanNanos, text);
+  const CountCondition& c = spec.condition;
+  for (const auto& bound : {c.gt, c.gte, c.lt, c.lte, c.eq, c.neq})
+    putSigned(bound ? static_cast<std::int64_t>(*bound) : -1, text);
+  putList(spec.valueFields, text);
+  putSigned(spec.learningNanos, text);
+  putSigned(spec.suppressNanos.value_or(-1), text);
+  return stableHash(text);
 }
 
 }  // namespace
@@ -167,6 +191,7 @@ CorrelationSet::Build CorrelationSet::create(std::vector<CorrelationSpec> specs,
   for (CorrelationSpec& spec : valid) {
     CompiledCorrelation compiled;
     compiled.suppressNanos = spec.suppressNanos.value_or(spec.timespanNanos);
+    compiled.fingerprint = fingerprintOf(spec);
     compiled.meta = std::make_shared<const RuleMetadata>(spec.meta);
     compiled.spec = std::move(spec);
     set->correlations_.push_back(std::move(compiled));

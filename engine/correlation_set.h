@@ -25,6 +25,9 @@ struct CompiledCorrelation {
   CorrelationSpec spec;
   std::shared_ptr<const RuleMetadata> meta;
   std::int64_t suppressNanos = 0;
+  // A stable hash of what decides the correlation's windows (type, rules, group-by, aliases, timespan,
+  // condition, fields, learning, suppression): state kept under one definition is only restored under it.
+  std::uint64_t fingerprint = 0;
 };
 
 class CorrelationSet {

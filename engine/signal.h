@@ -30,6 +30,9 @@ struct Signal {
   // come): then a stable hash of the source's name.
   std::uint64_t rank = 0;
   std::uint64_t sequence = 0;  // arrival order, to break time ties deterministically within a partition
+  // Where a correlation task read it (its signals partition's offset): a checkpoint names the signals
+  // still buffered by it, to be read again on restore. -1: not from a signals partition.
+  std::int64_t origin = -1;
 };
 
 // cluster + group-by values, the key windows are kept under.

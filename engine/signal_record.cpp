@@ -1,5 +1,7 @@
 #include "engine/signal_record.h"
 
+#include "engine/byte_codec.h"
+
 namespace auditstream {
 namespace {
 
@@ -7,111 +9,6 @@ constexpr char kSignalTag = 'S';
 constexpr char kProgressTag = 'P';
 constexpr char kVersion = 1;
 constexpr std::size_t kMaxListEntries = 4096;  // more group-by values or audit ids than any record holds
-
-void putVarint(std::uint64_t value, std::string& out) {
-  while (value >= 0x80) {
-    out += static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  out += static_cast<char>(value);
-}
-
-void putSigned(std::int64_t value, std::string& out) {  // zigzag: small negatives stay small
-  putVarint((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63), out);
-}
-
-void putString(std::string_view value, std::string& out) {
-  putVarint(value.size(), out);
-  out += value;
-}
-
-void putList(const std::vector<std::string>& values, std::string& out) {
-  putVarint(values.size(), out);
-  for (const std::string& value : values) putString(value, out);
-}
-
-// Reads what put* wrote; the first problem sticks and every later read returns a default.
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-
-  std::uint64_t varint() {
-    std::uint64_t value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= bytes_.size()) return fail("truncated number");
-      const auto byte = static_cast<unsigned char>(bytes_[pos_++]);
-      value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return value;
-    }
-    return fail("number longer than 64 bits");
-  }
-  std::int64_t signedVarint() {
-    const std::uint64_t raw = varint();
-    return static_cast<std::int64_t>((raw >> 1) ^ (~(raw & 1) + 1));
-  }
-  std::string string() {
-    const std::uint64_t size = varint();
-    if (size > bytes_.size() - pos_) {
-      fail("string runs past the end of the record");
-      return {};
-    }
-    std::string value(bytes_.substr(pos_, size));
-    pos_ += size;
-    return value;
-  }
-  std::vector<std::string> list() {
-    const std::uint64_t size = count();
-    std::vector<std::string> values;
-    for (std::uint64_t i = 0; i < size && problem_.empty(); ++i) values.push_back(string());
-    return values;
-  }
-  std::uint64_t count() {
-    const std::uint64_t size = varint();
-    if (size > kMaxListEntries || size > bytes_.size() - pos_) return fail("list longer than the record");
-    return size;
-  }
-  char byte() {
-    if (pos_ >= bytes_.size()) {
-      fail("truncated record");
-      return 0;
-    }
-    return bytes_[pos_++];
-  }
-  bool atEnd() const { return pos_ == bytes_.size(); }
-  const std::string& problem() const { return problem_; }
-  std::uint64_t fail(std::string why) {
-    if (problem_.empty()) problem_ = std::move(why);
-    pos_ = bytes_.size();
-    return 0;
-  }
-
- private:
-  std::string_view bytes_;
-  std::size_t pos_ = 0;
-  std::string problem_;
-};
-
-void putEvidence(const AlertEvidence& evidence, std::string& out) {
-  putList(evidence.auditIds, out);
-  putList(evidence.sourceIps, out);
-  for (const std::string* field : {&evidence.user, &evidence.impersonatedUser, &evidence.verb, &evidence.requestUri,
-                                   &evidence.namespaceName, &evidence.resource, &evidence.subresource, &evidence.name,
-                                   &evidence.responseCode, &evidence.decision, &evidence.userAgent}) {
-    putString(*field, out);
-  }
-}
-
-AlertEvidence readEvidence(Reader& in) {
-  AlertEvidence evidence;
-  evidence.auditIds = in.list();
-  evidence.sourceIps = in.list();
-  for (std::string* field : {&evidence.user, &evidence.impersonatedUser, &evidence.verb, &evidence.requestUri,
-                             &evidence.namespaceName, &evidence.resource, &evidence.subresource, &evidence.name,
-                             &evidence.responseCode, &evidence.decision, &evidence.userAgent}) {
-    *field = in.string();
-  }
-  return evidence;
-}
 
 }  // namespace
 
@@ -173,7 +70,7 @@ void SignalCodec::encodeProgress(const ProgressRecord& progress, std::string& ou
 }
 
 Result<DecodedRecord> SignalCodec::decode(std::string_view bytes) const {
-  Reader in(bytes);
+  ByteReader in(bytes);
   const char tag = in.byte();
   const char version = in.byte();
   if (!in.problem().empty()) return invalidArgument("signal record: " + in.problem());
@@ -199,10 +96,10 @@ Result<DecodedRecord> SignalCodec::decode(std::string_view bytes) const {
   record.index = static_cast<std::uint32_t>(in.varint());
   record.signal.time = EventTime{in.signedVarint()};
   record.signal.cluster = in.string();
-  const std::vector<std::string> groupValues = in.list();
+  const std::vector<std::string> groupValues = in.list(kMaxListEntries);
   record.signal.value = in.string();
   record.signal.auditId = in.string();
-  record.signal.evidence = readEvidence(in);
+  record.signal.evidence = in.evidence();
   const bool provenance = in.byte() == 1;
   if (!in.problem().empty()) return invalidArgument("signal record: " + in.problem());
   if (!in.atEnd()) return invalidArgument("signal record: bytes after the end");

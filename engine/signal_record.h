@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -73,6 +74,12 @@ class SignalCodec {
   // group-by values that do not fit the correlation).
   Result<DecodedRecord> decode(std::string_view bytes) const;
 
+  // The index of the correlation with this id, if loaded.
+  std::optional<std::uint32_t> indexOf(const std::string& id) const {
+    const auto found = byId_.find(id);
+    if (found == byId_.end()) return std::nullopt;
+    return found->second;
+  }
   const CorrelationSet& correlations() const { return *correlations_; }
   const std::shared_ptr<const CorrelationSet>& correlationsPtr() const { return correlations_; }
 

@@ -62,7 +62,7 @@ KafkaErrorPtr produceCopy(rd_kafka_t* producer, const std::string& topic, std::s
     return field;
   };
   add(RD_KAFKA_VTYPE_TOPIC).u.cstr = topic.c_str();
-  add(RD_KAFKA_VTYPE_VALUE).u.mem = {const_cast<char*>(value.data()), value.size()};
+  add(RD_KAFKA_VTYPE_VALUE).u.mem = {const_cast<char*>(value.data()), value.size()};  // no data: a null value
   add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
   add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = opaque;
   if (partition != RD_KAFKA_PARTITION_UA) add(RD_KAFKA_VTYPE_PARTITION).u.i32 = partition;
