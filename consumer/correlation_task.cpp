@@ -170,6 +170,7 @@ void CorrelationTask::checkpoint() {
     requested.meta.sources.push_back({name, source.index, source.lastOffset, source.lastIndex});
   }
   requested.covered = std::exchange(uncovered_, {});
+  requested.gone = std::exchange(gone_, {});
   ++counters_.checkpoints;
   thread_->checkpoint(requested.id);
 }
@@ -187,6 +188,7 @@ CorrelationTask::Round CorrelationTask::release(CorrelationThread::Fired fired) 
       checkpoint.meta.clocks = std::move(engineCheckpoint.clocks);
       checkpoint.keys = std::move(engineCheckpoint.keys);
       checkpoint.covered = std::move(requested.covered);
+      checkpoint.gone = std::move(requested.gone);
     }
   }
   appliedThrough_ = fired.appliedThrough;
@@ -217,6 +219,27 @@ CorrelationTask::Round CorrelationTask::finishAndReplace(std::shared_ptr<const S
   return round;
 }
 
+CorrelationTask::Round CorrelationTask::replaceCorrelations(std::shared_ptr<const SignalCodec> codec) {
+  auto [fired, engine] = thread_->stop();
+  Round round = release(std::move(fired));
+  if (rebuilding_) round.alerts.clear();
+  addCounts(finishedEngines_, thread_->counters(), false);
+  CorrelationEngine::CarriedOver carried = engine->carryOver(codec->correlationsPtr());
+  for (const std::string& id : carried.droppedCorrelations) {
+    log_.warn("correlation state dropped: the correlation changed or is gone",
+              {{"correlation", id},
+               {"keys", std::count_if(carried.droppedKeys.begin(), carried.droppedKeys.end(),
+                                      [&](const auto& key) { return key.first == id; })}});
+  }
+  counters_.droppedKeys += carried.droppedKeys.size();
+  if (changelog_) {
+    for (auto& key : carried.droppedKeys) gone_.push_back(std::move(key));
+  }
+  codec_ = std::move(codec);
+  thread_ = std::make_unique<CorrelationThread>(std::move(carried.engine), log_);
+  return round;
+}
+
 void addCounts(TaskCounters& sum, const TaskCounters& more) {
   sum.records += more.records;
   sum.signals += more.signals;
@@ -224,6 +247,9 @@ void addCounts(TaskCounters& sum, const TaskCounters& more) {
   sum.badRecords += more.badRecords;
   sum.rebuildRecords += more.rebuildRecords;
   sum.rebuildAlerts += more.rebuildAlerts;
+  sum.restoredKeys += more.restoredKeys;
+  sum.droppedKeys += more.droppedKeys;
+  sum.checkpoints += more.checkpoints;
   sum.sources += more.sources;
 }
 

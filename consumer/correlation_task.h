@@ -37,6 +37,7 @@ namespace auditstream {
 // A checkpoint to write to the changelog: the task's meta, the keys that changed, and the messages it covers.
 struct TaskCheckpoint {
   TaskMeta meta;
+  std::vector<std::pair<std::string, std::string>> gone;  // (correlation id, key) dropped by a reload: deleted first
   std::vector<KeyChange> keys;
   std::vector<std::shared_ptr<MessageEffects>> covered;
 };
@@ -80,8 +81,11 @@ class CorrelationTask {
   };
   Round takeFired();
   Round takeFiredAfterCatchingUp(std::chrono::milliseconds bound);
-  // New correlations: the engine finishes (every window closes, what can fire fires) and a new one starts.
+  // The end of the input: the engine finishes (every window closes, what can fire fires) and a new one starts.
   Round finishAndReplace(std::shared_ptr<const SignalCodec> codec);
+  // New correlations (a reload): the windows of unchanged correlations carry over, open; the state of
+  // changed or removed ones is dropped (logged, counted, and deleted from the changelog).
+  Round replaceCorrelations(std::shared_ptr<const SignalCodec> codec);
 
   std::size_t awaiting() const { return awaiting_.size(); }
   std::int64_t nextOffset() const { return nextOffset_; }  // after the last record taken
@@ -106,6 +110,7 @@ class CorrelationTask {
   struct Requested {
     std::uint64_t id;
     TaskMeta meta;  // clocks filled in when the engine's checkpoint comes back
+    std::vector<std::pair<std::string, std::string>> gone;
     std::vector<std::shared_ptr<MessageEffects>> covered;
   };
 
@@ -124,7 +129,8 @@ class CorrelationTask {
   bool changelog_;
   std::vector<std::int64_t> restoring_;  // the checkpoint's buffered signals still to take again (ascending)
   std::uint64_t checkpoints_ = 0;
-  std::vector<std::shared_ptr<MessageEffects>> uncovered_;  // changelog: taken since the last checkpoint
+  std::vector<std::shared_ptr<MessageEffects>> uncovered_;
+  std::vector<std::pair<std::string, std::string>> gone_;  // for the next checkpoint  // changelog: taken since the last checkpoint
   std::deque<Requested> requested_;
   std::map<SignalSource, Source> sources_;
   std::vector<Waiting> awaiting_;  // in offset order

@@ -158,6 +158,20 @@ CorrelationThread::Fired CorrelationThread::finish() {
   return Fired{std::exchange(fired_, {}), appliedThrough_, std::exchange(checkpoints_, {})};
 }
 
+std::pair<CorrelationThread::Fired, std::unique_ptr<CorrelationEngine>> CorrelationThread::stop() {
+  handOver();
+  {
+    std::unique_lock lock(mutex_);
+    caughtUp_.wait(lock, [&] { return idle_ && queue_.empty(); });
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  std::lock_guard lock(mutex_);
+  Fired fired{std::exchange(fired_, {}), appliedThrough_, std::exchange(checkpoints_, {})};
+  return {std::move(fired), std::move(engine_)};
+}
+
 std::string CorrelationThread::problem() const {
   std::lock_guard lock(mutex_);
   if (!death_.empty()) return "the correlation thread died: " + death_;

@@ -59,6 +59,9 @@ class CorrelationThread {
   Fired takeFiredAfterCatchingUp(std::chrono::milliseconds bound);
   // Applies everything handed over, closes every window (end of input), stops the thread.
   Fired finish();
+  // Applies everything handed over and stops the thread, closing no window: the engine goes to the
+  // caller (a reload carries its state over to the new rules).
+  std::pair<Fired, std::unique_ptr<CorrelationEngine>> stop();
   CorrelationCounters counters() const;
   // Empty while the thread runs and makes progress; else why not (it died, or one round takes minutes).
   std::string problem() const;

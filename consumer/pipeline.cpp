@@ -520,18 +520,30 @@ void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> process
   if (options_.signalPublisher != nullptr) {
     options_.signalPublisher->replaceCorrelations(correlations_);
     codec_ = std::make_shared<const SignalCodec>(correlations_);
-    for (auto& [index, task] : tasks_) routeTaskRound(index, task->finishAndReplace(codec_));
+    for (auto& [index, task] : tasks_) routeTaskRound(index, task->replaceCorrelations(codec_));
     return;
   }
   if (!correlator_) return;  // inputOrder: a finite input does not reload
-  routeCorrelationAlerts(correlator_->finish());
-  correlator_ = makeCorrelator();
+  // Unchanged correlations keep their windows open; changed ones start afresh.
+  auto [fired, engine] = correlator_->stop();
+  routeCorrelationAlerts(std::move(fired));
+  CorrelationEngine::CarriedOver carried = engine->carryOver(correlations_);
+  for (const std::string& id : carried.droppedCorrelations) {
+    options_.log.warn("correlation state dropped: the correlation changed or is gone", {{"correlation", id}});
+  }
+  addCounts(retiredEngines_, correlator_->counters(), false);
+  retiredTasks_.droppedKeys += carried.droppedKeys.size();
+  correlator_ = std::make_unique<CorrelationThread>(std::move(carried.engine), options_.log.child("correlations"));
 }
 
 PipelineTotals Pipeline::totals() const {
   PipelineTotals totals;
   for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
-  if (correlator_) totals.correlations = correlator_->counters();
+  if (correlator_) {
+    totals.correlations = retiredEngines_;
+    addCounts(totals.correlations, correlator_->counters(), true);
+    totals.tasks.droppedKeys = retiredTasks_.droppedKeys;
+  }
   if (shards_) totals.correlations = shards_->counters();
   if (codec_) {
     totals.correlations = retiredEngines_;

@@ -18,12 +18,22 @@ void StateChangelog::write(std::int32_t partition, TaskCheckpoint checkpoint, co
     std::vector<std::shared_ptr<MessageEffects>> covered;
   };
   auto covering = std::make_shared<Covering>();
-  covering->outstanding = checkpoint.keys.size() + 1;
+  covering->outstanding = checkpoint.gone.size() + checkpoint.keys.size() + 1;
   covering->covered = std::move(checkpoint.covered);
   const auto done = [covering] {
     if (covering->outstanding.fetch_sub(1) != 1) return;
     for (const auto& effects : covering->covered) effects->settle();
   };
+  for (const auto& [correlationId, groupKey] : checkpoint.gone) {
+    DurableRecord record;
+    record.partition = partition;
+    record.key = keyRecordKey(partition, correlationId, groupKey);
+    record.tombstone = true;
+    record.done = done;
+    counters_.bytes += record.key.size();
+    ++counters_.tombstones;
+    producer_->send(std::move(record));
+  }
   for (KeyChange& change : checkpoint.keys) {
     const CompiledCorrelation& correlation = correlations.at(change.correlation);
     DurableRecord record;
@@ -46,7 +56,7 @@ void StateChangelog::write(std::int32_t partition, TaskCheckpoint checkpoint, co
   counters_.bytes += task.key.size() + task.value.size();
   task.done = done;
   producer_->send(std::move(task));
-  counters_.records += checkpoint.keys.size() + 1;
+  counters_.records += checkpoint.gone.size() + checkpoint.keys.size() + 1;
   ++counters_.checkpoints;
 }
 

@@ -121,6 +121,19 @@ class CorrelationEngine {
   // Errors: bytes that are not a key state (the key is dropped and counted in badState).
   Status restoreKey(std::uint32_t correlation, std::string key, std::string_view state);
 
+  // New rules (a reload): the state of every correlation whose definition is unchanged (same id, same
+  // fingerprint) moves to an engine for `correlations` — open windows stay open, nothing fires — with the
+  // clocks and the buffered signals of those correlations. The rest is dropped: `dropped` gets the
+  // (correlation id, key) of each key dropped. This engine is left empty.
+  struct CarriedOver {
+    std::unique_ptr<CorrelationEngine> engine;
+    std::vector<std::string> keptCorrelations;     // ids
+    std::vector<std::string> droppedCorrelations;  // ids of correlations changed or removed that had state
+    std::vector<std::pair<std::string, std::string>> droppedKeys;
+    std::size_t droppedSignals = 0;
+  };
+  CarriedOver carryOver(std::shared_ptr<const CorrelationSet> correlations);
+
   const CorrelationCounters& counters() const;
   // Signals at or before this event time have been applied (nanoseconds since the epoch).
   std::int64_t appliedThrough() const;

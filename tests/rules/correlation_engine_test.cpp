@@ -76,6 +76,51 @@ TEST_F(Correlations, EventCountFiresWhenTheNthEventLandsInTheWindowThenSuppresse
   EXPECT_EQ(engine_->counters().suppressed, 0U);  // a5 is a single event after the reset, not a re-fire
 }
 
+// A reload (carryOver) keeps the open windows of unchanged correlations — the burst completes across it —
+// and drops the state of a changed one, saying which; nothing fires or closes because of the reload.
+TEST_F(Correlations, AReloadKeepsTheWindowsOfUnchangedCorrelationsAndDropsChangedOnes) {
+  const std::string lt = "---\ntitle: quiet\nid: quiet\ncorrelation: {type: event_count, rules: [base], "
+                         "group-by: [user.username], timespan: 60s, condition: {lt: 10}}\n";
+  load(kCount3In60 + lt);
+  signal(0, "u", "a1");
+  signal(10, "u", "a2");
+  Signal quiet;  // `quiet` opens a window for u too
+  quiet.correlation = 1;
+  quiet.time = EventTime{5 * kSecond};
+  quiet.cluster = "c1";
+  quiet.groupBy = {{"user.username", "u"}};
+  quiet.auditId = "a1";
+  engine_->add(std::move(quiet));
+  EXPECT_TRUE(advance(20).empty());
+  // The new rules: `corr` unchanged, `quiet` changed (lt: 5), and one more correlation.
+  const std::string more = "---\ntitle: other\nid: other\ncorrelation: {type: event_count, rules: [second], "
+                           "group-by: [user.username], timespan: 60s, condition: {gte: 2}}\n";
+  const std::string changed = "---\ntitle: quiet\nid: quiet\ncorrelation: {type: event_count, rules: [base], "
+                              "group-by: [user.username], timespan: 60s, condition: {lt: 5}}\n";
+  RuleLoad reloaded = loadSigmaRulesFromText(kBase + more.substr(4) + "---\n" + kCount3In60 + changed, "c.yml");
+  ASSERT_TRUE(reloaded.problems.empty()) << reloaded.problems[0].message();
+  auto rules = RuleSet::create(std::move(reloaded.rules), reloaded.options).rules;
+  auto next = CorrelationSet::create(std::move(reloaded.correlations), *rules, reloaded.options).correlations;
+  ASSERT_EQ(next->at(1).meta->id, "corr");  // another number than before
+  CorrelationEngine::CarriedOver carried = engine_->carryOver(next);
+  EXPECT_EQ(carried.keptCorrelations, std::vector<std::string>{"corr"});
+  EXPECT_EQ(carried.droppedCorrelations, std::vector<std::string>{"quiet"});
+  EXPECT_EQ(carried.droppedKeys, (std::vector<std::pair<std::string, std::string>>{{"quiet", "c1\x1fu"}}));
+  engine_ = std::move(carried.engine);
+  EXPECT_EQ(engine_->counters().liveKeys, 1U);  // corr's u
+  Signal third;
+  third.correlation = 1;
+  third.time = EventTime{30 * kSecond};
+  third.cluster = "c1";
+  third.groupBy = {{"user.username", "u"}};
+  third.auditId = "a3";
+  engine_->add(std::move(third));
+  const auto fired = advance(200);
+  ASSERT_EQ(fired.size(), 1U);  // `quiet` (lt, decided at close) lost its window: it does not fire either
+  EXPECT_EQ(fired[0].rule->id, "corr");
+  EXPECT_EQ(fired[0].evidence.auditIds, (std::vector<std::string>{"a1", "a2", "a3"}));
+}
+
 TEST_F(Correlations, StagesOfOneRequestCountOnce) {
   load(kCount3In60);
   signal(0, "u", "same");
