@@ -278,6 +278,7 @@ Result<ServiceConfig> parse(const YamlFile& file) {
         state == "changelog" ? ServiceConfig::WindowState::kChangelog : ServiceConfig::WindowState::kRebuild;
     RETURN_IF_ERROR(correlation.string("state_topic", config.stateTopic));
     RETURN_IF_ERROR(correlation.duration("checkpoint_interval", config.checkpointInterval));
+    RETURN_IF_ERROR(correlation.number<std::size_t>("max_known_values", config.maxKnownValues, 1, 10'000'000));
   }
   if (config.signalsTopic.empty()) config.signalsTopic = config.kafka.at("group.id") + ".signals";
   if (config.stateTopic.empty()) config.stateTopic = config.kafka.at("group.id") + ".state";

@@ -89,6 +89,7 @@ struct ServiceConfig {
   WindowState windowState = WindowState::kChangelog;
   std::string stateTopic;  // empty until loaded: "<group.id>.state"
   std::chrono::milliseconds checkpointInterval{1000};
+  std::size_t maxKnownValues = 10'000;  // first_seen: values remembered per group key
   // The changelog in use; empty: none (correlations in process, or rebuild).
   std::string stateTopicInUse() const {
     return signalsTopicInUse().empty() || windowState != WindowState::kChangelog ? std::string() : stateTopic;

@@ -92,8 +92,9 @@ std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::stri
   if (rebuilding_ && tracks(offset)) endRebuild();
   nextOffset_ = std::max(nextOffset_, offset + 1);
   ++counters_.records;
-  if (!tracks(offset)) ++counters_.rebuildRecords;
+  if (!tracks(offset) && rebuilding_) ++counters_.rebuildRecords;
   if (!rebuilding_ && !tracks(offset)) {  // restored: only the signals the checkpoint still buffered
+    ++counters_.rereadRecords;
     if (!std::binary_search(restoring_.begin(), restoring_.end(), offset)) return std::nullopt;
     Result<DecodedRecord> decoded = codec_->decode(bytes);
     if (!decoded || !std::holds_alternative<SignalRecord>(*decoded)) return std::nullopt;
@@ -162,6 +163,8 @@ void CorrelationTask::await(std::int64_t doneAt, std::shared_ptr<MessageEffects>
 }
 
 void CorrelationTask::checkpoint() {
+  if (nextOffset_ == checkpointedOffset_ && gone_.empty() && uncovered_.empty()) return;  // nothing new
+  checkpointedOffset_ = nextOffset_;
   Requested& requested = requested_.emplace_back();
   requested.id = ++checkpoints_;
   requested.meta.checkpoint = requested.id;
@@ -247,6 +250,7 @@ void addCounts(TaskCounters& sum, const TaskCounters& more) {
   sum.badRecords += more.badRecords;
   sum.rebuildRecords += more.rebuildRecords;
   sum.rebuildAlerts += more.rebuildAlerts;
+  sum.rereadRecords += more.rereadRecords;
   sum.restoredKeys += more.restoredKeys;
   sum.droppedKeys += more.droppedKeys;
   sum.checkpoints += more.checkpoints;

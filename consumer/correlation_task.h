@@ -49,6 +49,7 @@ struct TaskCounters {
   std::uint64_t badRecords = 0;      // bytes that are not a record (or name a correlation not loaded)
   std::uint64_t rebuildRecords = 0;  // read before the committed offset
   std::uint64_t rebuildAlerts = 0;   // fired while rebuilding: already routed by the previous owner
+  std::uint64_t rereadRecords = 0;   // read again on restore for the checkpoint's buffered signals
   std::uint64_t restoredKeys = 0;    // key states restored from the changelog
   std::uint64_t droppedKeys = 0;     // restored keys of correlations changed or removed since: dropped
   std::uint64_t checkpoints = 0;     // taken
@@ -129,8 +130,10 @@ class CorrelationTask {
   bool changelog_;
   std::vector<std::int64_t> restoring_;  // the checkpoint's buffered signals still to take again (ascending)
   std::uint64_t checkpoints_ = 0;
+  std::int64_t checkpointedOffset_ = -1;  // nextOffset_ at the last checkpoint
   std::vector<std::shared_ptr<MessageEffects>> uncovered_;
-  std::vector<std::pair<std::string, std::string>> gone_;  // for the next checkpoint  // changelog: taken since the last checkpoint
+  std::vector<std::pair<std::string, std::string>>
+      gone_;  // for the next checkpoint  // changelog: taken since the last checkpoint
   std::deque<Requested> requested_;
   std::map<SignalSource, Source> sources_;
   std::vector<Waiting> awaiting_;  // in offset order

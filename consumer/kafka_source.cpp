@@ -271,6 +271,7 @@ KafkaPartitionListPtr KafkaSource::restoreStates(const rd_kafka_topic_partition_
                {{"error", restored.status().message()}});
     return KafkaPartitionListPtr(rd_kafka_topic_partition_list_copy(&signals));
   }
+  restoreRecords_ += restored->records;
   log_.info("correlation state read", {{"partitions", numbers.size()},
                                        {"checkpoints", restored->snapshots.size()},
                                        {"records", restored->records},

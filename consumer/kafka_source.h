@@ -56,6 +56,7 @@ class KafkaSource final : public Source {
   const std::map<PartitionKey, std::int64_t>& lagByPartition() const { return lag_; }
   std::optional<std::int64_t> endOffset(const StreamName& stream) override;
   std::optional<TaskSnapshot> takeRestoredState(const StreamName& stream) override;
+  std::uint64_t restoreRecords() const { return restoreRecords_; }  // changelog records read to restore
   // Told before a restore from the state changelog starts (on the polling thread, inside poll()), and
   // after it ended: /readyz says why it is not ready meanwhile.
   void onRestoring(std::function<void(bool restoring)> hook) { restoringHook_ = std::move(hook); }
@@ -93,6 +94,7 @@ class KafkaSource final : public Source {
   std::string stateTopic_;     // empty: no state changelog (tasks rebuild)
   KafkaProperties kafka_;      // for the changelog's reader
   std::function<void(bool)> restoringHook_;
+  std::uint64_t restoreRecords_ = 0;
   std::map<std::uint32_t, TaskSnapshot> restored_;  // by stream index, until its task takes it
   std::chrono::milliseconds rebuildWindow_;
   Logger log_;

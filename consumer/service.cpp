@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "config/rule_files_watch.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/kafka_source.h"
 #include "consumer/output_topics.h"
@@ -25,6 +26,7 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kStartupCheckBound = std::chrono::seconds(5);
 constexpr auto kPublishEvery = std::chrono::seconds(1);
 constexpr auto kSignalsRetentionFloor = std::chrono::hours(24);
+constexpr auto kRulesCheckEvery = std::chrono::seconds(2);
 
 // How far back a correlation task re-reads its signals partition to rebuild its windows: the longest
 // window, the allowed lateness and the idle timeout, and a minute's margin. first_seen's history spans
@@ -60,8 +62,16 @@ class Service {
     started_ = SteadyClock::now();
     auto lastPublish = started_;
     auto lastProgress = started_;
+    auto lastRulesCheck = started_;
     while (!options_.stopRequested()) {
       if (ProcessSignals::takeReloadRequest()) reload();
+      if (SteadyClock::now() - lastRulesCheck > kRulesCheckEvery) {
+        lastRulesCheck = SteadyClock::now();
+        if (ruleFiles_.changed()) {
+          log_.info("rule files changed on disk: reloading");
+          reload();
+        }
+      }
       pipeline_->step();
       const auto now = SteadyClock::now();
       if (now - lastPublish > kPublishEvery) {
@@ -133,6 +143,7 @@ class Service {
     options.correlation.allowedLatenessNanos =
         std::chrono::duration_cast<std::chrono::nanoseconds>(config_.allowedLateness).count();
     options.correlation.maxKeysPerCorrelation = config_.maxKeysPerCorrelation;
+    options.correlation.maxKnownValuesPerKey = config_.maxKnownValues;
     options.correlation.idleTimeout = config_.idleTimeout;
     options.maxCommitHold = config_.maxCommitHold;
     options.queueMessages = config_.queueMessages;
@@ -215,6 +226,9 @@ class Service {
     totals.tasksOwned = pipeline.tasksOwned;
     totals.taskWatermarks = pipeline.taskWatermarks;
     totals.taskLiveKeys = pipeline.taskLiveKeys;
+    totals.changelog = pipeline.changelog;
+    if (changelog_) totals.changelogRetrying = changelog_->producer().retrying();
+    totals.restoreRecords = source_->restoreRecords();
     return totals;
   }
 
@@ -257,6 +271,7 @@ class Service {
   std::unique_ptr<ServiceMetrics> metrics_;
   std::set<PartitionKey> publishedLag_;
   SteadyClock::time_point started_;
+  RuleFilesWatch ruleFiles_{config_.rules};  // reloads like SIGHUP when the files change
   std::unique_ptr<KafkaSource> source_;
   std::unique_ptr<Pipeline> pipeline_;
   std::vector<std::function<SinkCounts()>> sinkCounts_;

@@ -88,6 +88,17 @@ struct ServiceMetrics::Handles {
   prometheus::Counter* taskBadRecords = nullptr;
   prometheus::Counter* rebuildRecords = nullptr;
   prometheus::Counter* rebuildAlerts = nullptr;
+  prometheus::Counter* taskRereads = nullptr;
+  prometheus::Counter* checkpoints = nullptr;
+  prometheus::Counter* stateRecords = nullptr;
+  prometheus::Counter* stateTombstones = nullptr;
+  prometheus::Counter* stateBytes = nullptr;
+  prometheus::Gauge* stateRetrying = nullptr;
+  prometheus::Counter* restoreRecords = nullptr;
+  prometheus::Counter* restoredKeys = nullptr;
+  prometheus::Counter* droppedKeys = nullptr;
+  prometheus::Counter* badState = nullptr;
+  prometheus::Counter* knownValueEvictions = nullptr;
   prometheus::Gauge* tasksOwned = nullptr;
   GaugeFamily* taskWatermark = nullptr;
   std::map<std::int32_t, prometheus::Gauge*> watermarkOf;
@@ -207,6 +218,26 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
   h.taskCopies = &read.Add({{"outcome", "copy_dropped"}});
   h.taskBadRecords = &read.Add({{"outcome", "unreadable"}});
   h.rebuildRecords = &read.Add({{"outcome", "rebuild"}});
+  h.taskRereads = &read.Add({{"outcome", "restore_reread"}});
+  h.checkpoints = &counters("auditstream_state_checkpoints_total", "Correlation-task checkpoints taken").Add({});
+  auto& stateWritten =
+      counters("auditstream_state_records_written_total", "Records written to the state changelog, by kind");
+  h.stateRecords = &stateWritten.Add({{"kind", "all"}});
+  h.stateTombstones = &stateWritten.Add({{"kind", "tombstone"}});
+  h.stateBytes =
+      &counters("auditstream_state_written_bytes_total", "Key and value bytes written to the state changelog").Add({});
+  h.stateRetrying = &gauge("auditstream_state_retrying", "State-changelog records waiting for a re-send");
+  h.restoreRecords =
+      &counters("auditstream_state_restore_records_total", "State-changelog records read to restore tasks").Add({});
+  h.restoredKeys =
+      &counters("auditstream_state_restored_keys_total", "Correlation keys restored from the changelog").Add({});
+  h.droppedKeys = &counters("auditstream_state_dropped_keys_total",
+                            "Correlation keys dropped because their correlation changed or is gone (restore, reload)")
+                       .Add({});
+  h.badState = &counters("auditstream_state_unreadable_total", "Restored key states that could not be read").Add({});
+  h.knownValueEvictions = &counters("auditstream_first_seen_evictions_total",
+                                    "first_seen values forgotten by the per-key cap (max_known_values)")
+                               .Add({});
   h.rebuildAlerts = &counters("auditstream_correlation_rebuild_alerts_dropped_total",
                               "Alerts fired while a task rebuilt its windows (its previous owner routed them)")
                          .Add({});
@@ -344,6 +375,17 @@ void ServiceMetrics::publishSignals(const ServiceTotals& totals) {
   h.advance(h.taskBadRecords, totals.tasks.badRecords);
   h.advance(h.rebuildRecords, totals.tasks.rebuildRecords);
   h.advance(h.rebuildAlerts, totals.tasks.rebuildAlerts);
+  h.advance(h.taskRereads, totals.tasks.rereadRecords);
+  h.advance(h.checkpoints, totals.tasks.checkpoints);
+  h.advance(h.stateRecords, totals.changelog.records);
+  h.advance(h.stateTombstones, totals.changelog.tombstones);
+  h.advance(h.stateBytes, totals.changelog.bytes);
+  h.stateRetrying->Set(static_cast<double>(totals.changelogRetrying));
+  h.advance(h.restoreRecords, totals.restoreRecords);
+  h.advance(h.restoredKeys, totals.tasks.restoredKeys);
+  h.advance(h.droppedKeys, totals.tasks.droppedKeys);
+  h.advance(h.badState, totals.correlations.badState);
+  h.advance(h.knownValueEvictions, totals.correlations.knownValueEvictions);
   h.tasksOwned->Set(static_cast<double>(totals.tasksOwned));
   std::map<std::int32_t, double> watermarks;
   for (const auto& [partition, nanos] : totals.taskWatermarks) {

@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "consumer/correlation_task.h"
 #include "consumer/signal_publisher.h"
+#include "consumer/state_changelog.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
@@ -58,6 +59,10 @@ struct ServiceTotals {
   std::size_t tasksOwned = 0;
   std::map<std::int32_t, std::int64_t> taskWatermarks;  // signals partition → event time applied through (ns)
   std::map<std::int32_t, std::size_t> taskLiveKeys;     // signals partition → live correlation keys
+  // correlation.state: changelog
+  ChangelogCounters changelog;
+  std::uint64_t changelogRetrying = 0;
+  std::uint64_t restoreRecords = 0;  // changelog records read to restore tasks
 };
 
 class ServiceMetrics {

@@ -79,8 +79,9 @@ TEST_F(Correlations, EventCountFiresWhenTheNthEventLandsInTheWindowThenSuppresse
 // A reload (carryOver) keeps the open windows of unchanged correlations — the burst completes across it —
 // and drops the state of a changed one, saying which; nothing fires or closes because of the reload.
 TEST_F(Correlations, AReloadKeepsTheWindowsOfUnchangedCorrelationsAndDropsChangedOnes) {
-  const std::string lt = "---\ntitle: quiet\nid: quiet\ncorrelation: {type: event_count, rules: [base], "
-                         "group-by: [user.username], timespan: 60s, condition: {lt: 10}}\n";
+  const std::string lt =
+      "---\ntitle: quiet\nid: quiet\ncorrelation: {type: event_count, rules: [base], "
+      "group-by: [user.username], timespan: 60s, condition: {lt: 10}}\n";
   load(kCount3In60 + lt);
   signal(0, "u", "a1");
   signal(10, "u", "a2");
@@ -93,10 +94,12 @@ TEST_F(Correlations, AReloadKeepsTheWindowsOfUnchangedCorrelationsAndDropsChange
   engine_->add(std::move(quiet));
   EXPECT_TRUE(advance(20).empty());
   // The new rules: `corr` unchanged, `quiet` changed (lt: 5), and one more correlation.
-  const std::string more = "---\ntitle: other\nid: other\ncorrelation: {type: event_count, rules: [second], "
-                           "group-by: [user.username], timespan: 60s, condition: {gte: 2}}\n";
-  const std::string changed = "---\ntitle: quiet\nid: quiet\ncorrelation: {type: event_count, rules: [base], "
-                              "group-by: [user.username], timespan: 60s, condition: {lt: 5}}\n";
+  const std::string more =
+      "---\ntitle: other\nid: other\ncorrelation: {type: event_count, rules: [second], "
+      "group-by: [user.username], timespan: 60s, condition: {gte: 2}}\n";
+  const std::string changed =
+      "---\ntitle: quiet\nid: quiet\ncorrelation: {type: event_count, rules: [base], "
+      "group-by: [user.username], timespan: 60s, condition: {lt: 5}}\n";
   RuleLoad reloaded = loadSigmaRulesFromText(kBase + more.substr(4) + "---\n" + kCount3In60 + changed, "c.yml");
   ASSERT_TRUE(reloaded.problems.empty()) << reloaded.problems[0].message();
   auto rules = RuleSet::create(std::move(reloaded.rules), reloaded.options).rules;
@@ -287,6 +290,26 @@ TEST_F(Correlations, FirstSeenAlertsOnNewValuesAfterLearning) {
 // Learning starts where the stream did, not at the correlation's first signal: a correlation task that
 // holds only some keys (signals partitioned by group key) hears of the stream's start from its sources'
 // progress (observeStart) and decides like one engine that saw every key.
+// Past max known values per key the least recently seen value is forgotten (counted): it is new again.
+TEST_F(Correlations, FirstSeenForgetsTheLeastRecentlySeenValueBeyondTheCap) {
+  CorrelationOptions options;
+  options.maxKnownValuesPerKey = 2;
+  load(
+      "title: new\nid: corr\ncorrelation: {type: first_seen, rules: [base], group-by: [user.username], "
+      "field: userAgent, timespan: 1h, learning: 10m}\n",
+      options);
+  signal(0, "u", "a1", "kubectl");
+  signal(10, "u", "a2", "helm");
+  signal(20, "u", "a3", "kubectl");  // kubectl seen last: helm is the least recently seen
+  signal(30, "u", "a4", "argo");     // a third value: helm is forgotten
+  signal(700, "u", "a5", "kubectl");
+  signal(710, "u", "a6", "helm");  // new again
+  const auto fired = advance(2000);
+  ASSERT_EQ(fired.size(), 1U);
+  EXPECT_EQ(fired[0].evidence.auditIds, std::vector<std::string>{"a6"});
+  EXPECT_EQ(engine_->counters().knownValueEvictions, 2U);  // helm at 30 s, then argo at 710 s
+}
+
 TEST_F(Correlations, FirstSeenLearningStartsAtTheEarliestEventOfTheStream) {
   load(
       "title: new\nid: corr\ncorrelation: {type: first_seen, rules: [base], group-by: [user.username], "
