@@ -19,8 +19,6 @@ constexpr auto kAdvanceEvery = std::chrono::milliseconds(200);
 constexpr auto kCommitEvery = std::chrono::seconds(1);
 constexpr auto kRevokeDrainBound = std::chrono::seconds(5);  // well below session.timeout.ms (45 s)
 constexpr auto kStopDrainBound = std::chrono::seconds(10);
-// A correlation task lets go of a source that has sent nothing (not even progress) for this long.
-constexpr auto kTaskSourceSilence = std::chrono::minutes(5);
 
 }  // namespace
 
@@ -49,7 +47,9 @@ Pipeline::Pipeline(Source& source, AlertRouter& router, DeadLetterProducer* dead
   } else {
     options_.correlation.clock = &clock_;
     if (options_.signalPublisher != nullptr) {
-      codec_ = std::make_shared<const SignalCodec>(correlations_);
+      tasks_ =
+          std::make_unique<CorrelationTasks>(std::make_shared<const SignalCodec>(correlations_), options_.correlation,
+                                             options_.changelog, correlationGate_, dispatch_, options_.log);
     } else {
       correlator_ = makeCorrelator();
     }
@@ -90,14 +90,14 @@ void Pipeline::step() {
   const auto now = SteadyClock::now();
   if (options_.changelog != nullptr && now - lastCheckpoint_ > options_.checkpointEvery) {
     lastCheckpoint_ = now;
-    checkpointTasks();
+    tasks_->checkpoint();
   }
   if (now - lastAdvance_ > kAdvanceEvery) {
     lastAdvance_ = now;
     if (correlator_) routeCorrelationAlerts(correlator_->takeFired());
-    routeTasks(false);
+    if (tasks_) tasks_->route(false);
   }
-  writeClearedCheckpoints();
+  if (options_.changelog != nullptr) tasks_->writeCleared();
   if (options_.signalPublisher != nullptr) options_.signalPublisher->publishProgress();
   applyBackPressure();
   if (now - lastCommit_ > kCommitEvery) {
@@ -266,7 +266,7 @@ void Pipeline::routeCorrelationAlerts(CorrelationThread::Fired fired) {
 // engine to apply it (then for what fired to be acknowledged), the rest are done at once.
 void Pipeline::applySignalsMessage(InputMessage& message) {
   const StreamName& stream = *message.stream;
-  CorrelationTask& task = taskFor(stream);
+  CorrelationTask& task = tasks_->taskFor(stream, source_);
   if (!task.tracks(message.offset)) {  // rebuild: never committed again
     task.take(message.offset, message.payload);
     return;
@@ -279,68 +279,6 @@ void Pipeline::applySignalsMessage(InputMessage& message) {
   if (waits) task.await(waitsFor.value_or(0), std::make_shared<MessageEffects>(stream.index, message.offset, done_));
 }
 
-// A task that goes (revoked, or assigned anew): its counts stay in the totals.
-void Pipeline::retireTask(std::uint32_t stream) {
-  const auto found = tasks_.find(stream);
-  if (found == tasks_.end()) return;
-  addCounts(retiredEngines_, found->second->engineCounters(), false);
-  addCounts(retiredTasks_, found->second->counters());
-  tasks_.erase(found);
-}
-
-CorrelationTask& Pipeline::taskFor(const StreamName& stream) {
-  auto found = tasks_.find(stream.index);
-  if (found == tasks_.end()) {
-    // A task's sources are idle when their owners say so (progress records), not by its own clock: a
-    // source whose owner died holds the watermark back until its next owner reads on or reports it idle,
-    // so what that owner had not read yet is not made late. Only a source silent far longer than any
-    // rebalance takes (a deleted topic's partition, which no owner will report again) is let go.
-    CorrelationOptions taskOptions = options_.correlation;
-    taskOptions.idleTimeout =
-        std::max<std::chrono::nanoseconds>(kTaskSourceSilence, 4 * options_.correlation.idleTimeout);
-    taskOptions.signalsMoveClocks = false;
-    auto task = std::make_unique<CorrelationTask>(codec_, taskOptions, stream.rebuildUntil,
-                                                  options_.log.child("task-" + std::to_string(stream.partition)),
-                                                  options_.changelog != nullptr, source_.takeRestoredState(stream));
-    found = tasks_.emplace(stream.index, std::move(task)).first;
-  }
-  return *found->second;
-}
-
-void Pipeline::routeTaskRound(std::uint32_t stream, CorrelationTask::Round round) {
-  const CorrelationCommitGate::Round gateRound = correlationGate_.open(round.alerts.size());
-  for (Alert& alert : round.alerts) {
-    dispatch_.route(std::move(alert), [gate = &correlationGate_, gateRound] { gate->acknowledge(gateRound); });
-  }
-  std::vector<std::function<void()>> then;
-  for (TaskCheckpoint& checkpoint : round.checkpoints) {
-    auto cleared = std::make_shared<std::atomic<bool>>(false);
-    then.emplace_back([cleared] { cleared->store(true); });
-    clearing_.push_back({streams_.at(stream)->partition, std::move(checkpoint), codec_->correlationsPtr(), cleared});
-  }
-  correlationGate_.release(gateRound, std::move(round.released), std::move(then));
-}
-
-void Pipeline::routeTasks(bool catchUp) {
-  for (auto& [index, task] : tasks_) {
-    routeTaskRound(index, catchUp ? task->takeFiredAfterCatchingUp(kRevokeDrainBound) : task->takeFired());
-  }
-}
-
-void Pipeline::checkpointTasks() {
-  for (auto& [index, task] : tasks_) task->checkpoint();
-}
-
-// In the order taken: a task's checkpoints reach its changelog partition in order, each after the alerts
-// that fired ahead of it were acknowledged.
-void Pipeline::writeClearedCheckpoints() {
-  while (!clearing_.empty() && clearing_.front().cleared->load()) {
-    ClearingCheckpoint& front = clearing_.front();
-    options_.changelog->write(front.partition, std::move(front.checkpoint), *front.correlations);
-    clearing_.pop_front();
-  }
-}
-
 // Sinks slower than the input, or a durable sink that cannot deliver (re-sending to a missing topic, a
 // replica down) or whose queue is full: pause the source, resume once it delivers and fewer than half the
 // limit wait — never drop. (Messages waiting only for the watermark do not count: pausing for them would
@@ -348,8 +286,7 @@ void Pipeline::writeClearedCheckpoints() {
 void Pipeline::applyBackPressure() {
   markDone();
   const std::size_t inFlight = tracker_.inFlight();
-  std::size_t awaitingEngine = awaitingSignals_.size();
-  for (const auto& [index, task] : tasks_) awaitingEngine += task->awaiting();
+  const std::size_t awaitingEngine = awaitingSignals_.size() + (tasks_ ? tasks_->awaiting() : 0);
   const std::size_t waiting = inFlight - std::min(inFlight, awaitingEngine);
   const SinkHealth sinks = router_.health();
   const bool blocked = !sinks.delivering || sinks.saturated;
@@ -413,8 +350,8 @@ void Pipeline::stop() {
     } else {
       // Open windows stay open: the tasks' next owners restore them from the last checkpoint (or rebuild
       // them from the signals topic).
-      if (options_.changelog != nullptr) checkpointTasks();
-      routeTasks(true);
+      tasks_->checkpoint();
+      tasks_->route(true);
     }
   } else if (options_.maxCommitHold.count() == 0 || options_.closeWindowsAtStop) {
     routeCorrelationAlerts(correlator_->finish());
@@ -425,7 +362,7 @@ void Pipeline::stop() {
   router_.flush(kStopDrainBound);
   if (workerContext_.deadLetters != nullptr) workerContext_.deadLetters->flush(kStopDrainBound);
   if (options_.changelog != nullptr) {
-    writeClearedCheckpoints();
+    tasks_->writeCleared();
     options_.changelog->flush(kStopDrainBound);
   }
   if (options_.signalPublisher != nullptr) {
@@ -443,12 +380,15 @@ void Pipeline::finishTasks() {
     options_.signalPublisher->flush(kStopDrainBound);
   }
   std::map<std::uint32_t, std::int64_t> ends;
-  for (const auto& [index, task] : tasks_) {
+  for (const auto& [index, next] : tasks_->nextOffsets()) {
     if (const std::optional<std::int64_t> end = source_.endOffset(*streams_.at(index))) ends[index] = *end;
   }
   const auto unread = [&] {
-    return std::any_of(ends.begin(), ends.end(),
-                       [&](const auto& end) { return tasks_.at(end.first)->nextOffset() < end.second; });
+    const std::map<std::uint32_t, std::int64_t> read = tasks_->nextOffsets();
+    return std::any_of(ends.begin(), ends.end(), [&](const auto& end) {
+      const auto found = read.find(end.first);
+      return found != read.end() && found->second < end.second;
+    });
   };
   const auto deadline = SteadyClock::now() + kStopDrainBound;
   while (unread() && SteadyClock::now() < deadline) {
@@ -456,7 +396,7 @@ void Pipeline::finishTasks() {
     collectOutcomes();
   }
   if (unread()) options_.log.warn("stopping before every signal was read; their windows close without them");
-  for (auto& [index, task] : tasks_) routeTaskRound(index, task->finishAndReplace(codec_));
+  tasks_->finishAll();
 }
 
 void Pipeline::assigned(std::span<const StreamName* const> streams) {
@@ -464,9 +404,9 @@ void Pipeline::assigned(std::span<const StreamName* const> streams) {
   std::size_t tasks = 0;
   for (const StreamName* stream : streams) {
     streams_[stream->index] = stream;
-    if (stream->signals && codec_) {
-      retireTask(stream->index);
-      taskFor(*stream);
+    if (stream->signals && tasks_) {
+      tasks_->retire(stream->index);
+      tasks_->taskFor(*stream, source_);
       ++tasks;
     } else if (options_.signalPublisher != nullptr && !stream->signals) {
       options_.signalPublisher->assigned(*stream);
@@ -481,11 +421,13 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   const auto started = SteadyClock::now();
   drainWorkers(kRevokeDrainBound);
   if (correlator_) routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
-  if (options_.changelog != nullptr) checkpointTasks();  // the next owner restores from here
-  routeTasks(true);
+  if (tasks_) {
+    tasks_->checkpoint();  // the next owner restores from here
+    tasks_->route(true);
+  }
   router_.flush(kRevokeDrainBound);
   if (options_.changelog != nullptr) {
-    writeClearedCheckpoints();
+    tasks_->writeCleared();
     options_.changelog->flush(kRevokeDrainBound);
   }
   if (options_.signalPublisher != nullptr) {
@@ -500,7 +442,7 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
   std::size_t tasks = 0;
   for (const StreamName* stream : streams) {
     tracker_.revoke(stream->index);
-    retireTask(stream->index);  // its windows are rebuilt by the next owner
+    if (tasks_) tasks_->retire(stream->index);  // its next owner restores (or rebuilds) its windows
     tasks += stream->signals ? 1 : 0;
   }
   logFlow("partitions revoked: drained and committed",
@@ -519,8 +461,7 @@ void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> process
   correlations_ = std::move(correlations);
   if (options_.signalPublisher != nullptr) {
     options_.signalPublisher->replaceCorrelations(correlations_);
-    codec_ = std::make_shared<const SignalCodec>(correlations_);
-    for (auto& [index, task] : tasks_) routeTaskRound(index, task->replaceCorrelations(codec_));
+    tasks_->replaceCorrelations(std::make_shared<const SignalCodec>(correlations_));
     return;
   }
   if (!correlator_) return;  // inputOrder: a finite input does not reload
@@ -531,8 +472,8 @@ void Pipeline::replaceRules(std::vector<std::unique_ptr<EventProcessor>> process
   for (const std::string& id : carried.droppedCorrelations) {
     options_.log.warn("correlation state dropped: the correlation changed or is gone", {{"correlation", id}});
   }
-  addCounts(retiredEngines_, correlator_->counters(), false);
-  retiredTasks_.droppedKeys += carried.droppedKeys.size();
+  addCounts(replacedEngines_, correlator_->counters(), false);
+  droppedKeys_ += carried.droppedKeys.size();
   correlator_ = std::make_unique<CorrelationThread>(std::move(carried.engine), options_.log.child("correlations"));
 }
 
@@ -540,25 +481,19 @@ PipelineTotals Pipeline::totals() const {
   PipelineTotals totals;
   for (const auto& worker : workers_) addCounters(totals.processing, worker->counters());
   if (correlator_) {
-    totals.correlations = retiredEngines_;
+    totals.correlations = replacedEngines_;
     addCounts(totals.correlations, correlator_->counters(), true);
-    totals.tasks.droppedKeys = retiredTasks_.droppedKeys;
+    totals.tasks.droppedKeys = droppedKeys_;
   }
   if (shards_) totals.correlations = shards_->counters();
-  if (codec_) {
-    totals.correlations = retiredEngines_;
-    totals.tasks = retiredTasks_;
-    totals.tasks.sources = 0;
+  if (tasks_) {
+    TaskTotals tasks = tasks_->totals();
+    totals.correlations = tasks.correlations;
+    totals.tasks = tasks.tasks;
+    totals.tasksOwned = tasks.owned;
+    totals.taskWatermarks = std::move(tasks.watermarks);
+    totals.taskLiveKeys = std::move(tasks.liveKeys);
   }
-  for (const auto& [index, task] : tasks_) {
-    addCounts(totals.correlations, task->engineCounters(), true);
-    addCounts(totals.tasks, task->counters());
-    if (const auto stream = streams_.find(index); stream != streams_.end()) {
-      totals.taskWatermarks[stream->second->partition] = task->watermark();
-      totals.taskLiveKeys[stream->second->partition] = task->engineCounters().liveKeys;
-    }
-  }
-  totals.tasksOwned = tasks_.size();
   if (options_.signalPublisher != nullptr) totals.published = options_.signalPublisher->counters();
   if (options_.changelog != nullptr) totals.changelog = options_.changelog->counters();
   AlertCounts alerts = dispatch_.counts();
@@ -580,7 +515,7 @@ std::string Pipeline::threadProblems() const {
   };
   for (const auto& worker : workers_) add(worker->problem());
   if (correlator_) add(correlator_->problem());
-  for (const auto& [index, task] : tasks_) add(task->problem());
+  if (tasks_) add(tasks_->problems());
   return problems;
 }
 

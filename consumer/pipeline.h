@@ -27,6 +27,7 @@
 #include "consumer/alert_dispatch.h"
 #include "consumer/correlation_commit_gate.h"
 #include "consumer/correlation_task.h"
+#include "consumer/correlation_tasks.h"
 #include "consumer/correlation_thread.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/message_effects.h"
@@ -134,14 +135,8 @@ class Pipeline final : public SourceListener {
   void submitOrderedRun();
   std::int64_t commitHoldFor(const Signal& signal) const;
   void routeCorrelationAlerts(CorrelationThread::Fired fired);
-  void routeTaskRound(std::uint32_t stream, CorrelationTask::Round round);
-  void routeTasks(bool catchUp);
   void finishTasks();
-  void retireTask(std::uint32_t stream);
-  void checkpointTasks();
-  void writeClearedCheckpoints();
   void applySignalsMessage(InputMessage& message);
-  CorrelationTask& taskFor(const StreamName& stream);
   void applyBackPressure();
   void commit(bool synchronous);
   bool drainWorkers(std::chrono::milliseconds bound);
@@ -157,29 +152,19 @@ class Pipeline final : public SourceListener {
   DoneOffsets done_;
   OffsetTracker tracker_;
   std::unique_ptr<CorrelationThread> correlator_;
-  std::shared_ptr<const SignalCodec> codec_;                         // signals topic only
-  std::map<std::uint32_t, std::unique_ptr<CorrelationTask>> tasks_;  // by signals stream index
-  CorrelationCounters retiredEngines_;                               // the counts of tasks that went
-  TaskCounters retiredTasks_;
+  CorrelationCounters replacedEngines_;                 // in process: the counts of engines a reload replaced
+  std::uint64_t droppedKeys_ = 0;                       // in process: keys of changed correlations a reload dropped
   std::map<std::uint32_t, const StreamName*> streams_;  // every stream seen, by index
   std::vector<AwaitingSignals> awaitingSignals_;        // in consume order
   CorrelationCommitGate correlationGate_;               // the sinks' acks call into it
-  AlertDispatch dispatch_;  // correlation alerts, and a finite input's alerts in input order
+  AlertDispatch dispatch_;                   // correlation alerts, and a finite input's alerts in input order
+  std::unique_ptr<CorrelationTasks> tasks_;  // signals topic only (routes through the two above)
   std::uint64_t committedOffsets_ = 0;
   std::uint64_t pauses_ = 0;
   bool paused_ = false;
   std::chrono::steady_clock::time_point lastAdvance_;
   std::chrono::steady_clock::time_point lastCommit_;
   std::chrono::steady_clock::time_point lastCheckpoint_;
-  // Checkpoints in the order taken, each written once its gate round clears (the alerts that fired ahead
-  // of it acknowledged): written in that order, on this thread.
-  struct ClearingCheckpoint {
-    std::int32_t partition;
-    TaskCheckpoint checkpoint;
-    std::shared_ptr<const CorrelationSet> correlations;  // that its keys' correlation numbers refer to
-    std::shared_ptr<std::atomic<bool>> cleared;
-  };
-  std::deque<ClearingCheckpoint> clearing_;
   std::vector<InputMessage> polled_;   // reused across polls
   bool lanes_ = false;                 // the source keeps one lane per worker (Source::splitIntoLanes)
   std::vector<std::size_t> laneRoom_;  // per worker: how many more messages it may hold

@@ -112,7 +112,7 @@ void CorrelationEngine::State::fire(std::uint32_t index, KeyState& state, EventT
   alert.evidence.auditIds.clear();
   for (auto it = state.entries.rbegin();
        it != state.entries.rend() && alert.evidence.auditIds.size() < kMaxEvidenceAuditIds; ++it) {
-    alert.evidence.auditIds.push_back(it->auditId);
+    alert.evidence.auditIds.push_back(it->auditId.text());
   }
   std::reverse(alert.evidence.auditIds.begin(), alert.evidence.auditIds.end());
   alert.provenance = provenance;

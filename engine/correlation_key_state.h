@@ -15,13 +15,15 @@
 
 #include "common/result.h"
 #include "engine/alert.h"
+#include "engine/audit_id.h"
 #include "engine/event_time.h"
 
 namespace auditstream {
 
+// 24 bytes: an event_count key with one event costs its key, its list and index nodes and this.
 struct WindowEntry {
   EventTime time;
-  std::string auditId;
+  AuditId auditId;
 };
 
 // What first_seen knows of a value: when it was last seen, and (a hash of) the audit ID of the event that

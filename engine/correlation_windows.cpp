@@ -48,7 +48,7 @@ void CorrelationEngine::State::apply(const Signal& signal, int depth) {
   const auto insertEntry = [&](std::size_t cap) {
     const auto at = std::upper_bound(state.entries.begin(), state.entries.end(), signal.time,
                                      [](EventTime time, const WindowEntry& entry) { return time < entry.time; });
-    state.entries.insert(at, WindowEntry{signal.time, signal.auditId});
+    state.entries.insert(at, WindowEntry{signal.time, AuditId(signal.auditId)});
     keepRecent(state.entries, cap);
   };
   const auto openWindow = [&] {
@@ -168,7 +168,7 @@ void CorrelationEngine::State::apply(const Signal& signal, int depth) {
       // first signals; by the time the watermark lets a signal apply, it has heard of every source.
       const bool learning = t < earliestSeen + spec.learningNanos;
       if (!alerting || known || learning) return;
-      state.entries.assign(1, WindowEntry{signal.time, signal.auditId});
+      state.entries.assign(1, WindowEntry{signal.time, AuditId(signal.auditId)});
       fireNow(signal.time, 1, "\x1f" + signal.value);
       return;
     }

@@ -116,9 +116,12 @@ void DemoTraffic::attackStep(std::vector<DemoEvent>& out, const std::string& clu
                cluster, now, "create", "clusterrolebindings", "", "pwn-" + std::to_string(cycle), "", attacker, 201,
                kubectl,
                R"({"kind":"ClusterRoleBinding","roleRef":{"kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"mallory"}]})")});
-      out.push_back({topic, attacker,
-                     event(cluster, now, "create", "pods", "default", "miner-" + std::to_string(cycle), "", attacker,
-                           201, kubectl, R"({"kind":"Pod","spec":{"containers":[{"name":"m","image":"xmrig"}]}})")});
+      // A millisecond later, as an apiserver stamps it: at the same instant the two would be ordered by their
+      // audit IDs (ties of event time), and the sequence would be seen half the time.
+      out.push_back(
+          {topic, attacker,
+           event(cluster, now + 1'000'000, "create", "pods", "default", "miner-" + std::to_string(cycle), "", attacker,
+                 201, kubectl, R"({"kind":"Pod","spec":{"containers":[{"name":"m","image":"xmrig"}]}})")});
       break;
     default: break;
   }

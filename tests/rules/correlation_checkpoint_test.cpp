@@ -155,7 +155,9 @@ TEST_F(Checkpoints, ARestoredEngineRaisesExactlyTheAlertsOfOneThatNeverStopped) 
 
 TEST(KeyStateCodec, RoundTripsEveryFieldAndRefusesBadBytes) {
   KeyState state;
-  state.entries = {{EventTime{5}, "a1"}, {EventTime{9}, "b2"}};
+  state.entries.push_back({EventTime{5}, AuditId("a1")});
+  state.entries.push_back({EventTime{9}, AuditId("b2")});
+  state.entries.push_back({EventTime{9}, AuditId("0b4c5e1e-8a9f-4c7d-9e2a-1f0000000001")});
   state.suppressedUntil = 77;
   KeyExtra& extra = state.more();
   extra.values = {{"v1", EventTime{3}}};
@@ -173,13 +175,38 @@ TEST(KeyStateCodec, RoundTripsEveryFieldAndRefusesBadBytes) {
   std::string again;
   encodeKeyState(*decoded, again);
   EXPECT_EQ(again, bytes);
-  EXPECT_EQ(decoded->entries[1].auditId, "b2");
+  EXPECT_EQ(decoded->entries[1].auditId.text(), "b2");
+  EXPECT_EQ(decoded->entries[2].auditId.text(), "0b4c5e1e-8a9f-4c7d-9e2a-1f0000000001");
+  EXPECT_TRUE(decoded->entries[2].auditId.uuid());
   EXPECT_EQ(decoded->extra->known.at("curl/8").introducedBy, 42U);
   EXPECT_EQ(decoded->extra->provenance->offset, 99);
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
     EXPECT_FALSE(decodeKeyState(std::string_view(bytes).substr(0, cut))) << "cut at " << cut;
   }
   EXPECT_FALSE(decodeKeyState(bytes + "x"));
+}
+
+// Canonical lowercase RFC 4122 UUIDs pack into 16 bytes; any other text is kept exactly.
+TEST(AuditIdForm, PacksUuidsAndKeepsEveryOtherTextExactly) {
+  static_assert(sizeof(AuditId) == 16 && sizeof(WindowEntry) == 24);
+  const AuditId uuid("0b4c5e1e-8a9f-4c7d-9e2a-1f0000000abc");
+  EXPECT_TRUE(uuid.uuid());
+  EXPECT_EQ(uuid.text(), "0b4c5e1e-8a9f-4c7d-9e2a-1f0000000abc");
+  EXPECT_TRUE(uuid == "0b4c5e1e-8a9f-4c7d-9e2a-1f0000000abc");
+  EXPECT_FALSE(uuid == "0b4c5e1e-8a9f-4c7d-9e2a-1f0000000abd");
+  for (const std::string& text : std::vector<std::string>{
+           "a1", "", "0B4C5E1E-8A9F-4C7D-9E2A-1F0000000ABC", "0b4c5e1e-8a9f-4c7d-1e2a-1f0000000abc",
+           "0b4c5e1e8a9f4c7d9e2a1f0000000abc0000", std::string(300, 'x')}) {
+    const AuditId id(text);
+    EXPECT_FALSE(id.uuid()) << text;  // upper case, the NCS variant, no hyphens: as they are
+    EXPECT_EQ(id.text(), text);
+    EXPECT_TRUE(id == text);
+    AuditId copy = id;
+    AuditId moved = std::move(copy);
+    EXPECT_EQ(moved.text(), text);
+    copy = moved;
+    EXPECT_EQ(copy.text(), text);
+  }
 }
 
 }  // namespace
