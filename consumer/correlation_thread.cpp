@@ -142,7 +142,7 @@ CorrelationThread::Fired CorrelationThread::takeFiredAfterCatchingUp(std::chrono
   return Fired{std::exchange(fired_, {}), appliedThrough_, std::exchange(checkpoints_, {})};
 }
 
-CorrelationThread::Fired CorrelationThread::finish() {
+void CorrelationThread::applyAllAndJoin() {
   handOver();
   {
     std::unique_lock lock(mutex_);
@@ -151,7 +151,10 @@ CorrelationThread::Fired CorrelationThread::finish() {
   }
   wake_.notify_all();
   thread_.join();
-  // The thread is gone: the engine is ours.
+}
+
+CorrelationThread::Fired CorrelationThread::finish() {
+  applyAllAndJoin();  // the thread is gone: the engine is ours
   std::vector<Alert> fired = engine_->finish();
   std::lock_guard lock(mutex_);
   publish(std::move(fired));
@@ -159,14 +162,7 @@ CorrelationThread::Fired CorrelationThread::finish() {
 }
 
 std::pair<CorrelationThread::Fired, std::unique_ptr<CorrelationEngine>> CorrelationThread::stop() {
-  handOver();
-  {
-    std::unique_lock lock(mutex_);
-    caughtUp_.wait(lock, [&] { return idle_ && queue_.empty(); });
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
+  applyAllAndJoin();
   std::lock_guard lock(mutex_);
   Fired fired{std::exchange(fired_, {}), appliedThrough_, std::exchange(checkpoints_, {})};
   return {std::move(fired), std::move(engine_)};

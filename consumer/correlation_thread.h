@@ -81,6 +81,8 @@ class CorrelationThread {
   static constexpr std::size_t kMaxQueuedBatches = 64;  // then add() waits: back-pressure, not memory
 
   void handOver();
+  // Hands over the batch, waits until the thread has applied everything, stops and joins it.
+  void applyAllAndJoin();
   void run();
   void applyBatches();
   void publish(std::vector<Alert> fired);  // under mutex_

@@ -183,4 +183,12 @@ std::map<std::string, int> alertIdCounts(const std::string& bootstrap, const std
   return received;
 }
 
+double metricValue(int port, const std::string& series) {
+  std::istringstream lines(httpGet(port, "/metrics"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
+  }
+  return 0;
+}
+
 }  // namespace auditstream::service_it

@@ -63,4 +63,8 @@ std::map<std::string, int> alertIdCounts(const std::string& bootstrap, const std
 // "STATUS BODY" of a GET on the service's endpoint, or "unreachable".
 std::string httpGet(int port, const std::string& path);
 
+// /metrics' value of a series written exactly so (its name, and its labels if any), 0 when absent or
+// unreachable.
+double metricValue(int port, const std::string& series);
+
 }  // namespace auditstream::service_it

@@ -112,15 +112,6 @@ std::vector<ReceivedAlert> readAlerts(const std::string& bootstrap, const std::s
   return alerts;
 }
 
-// /metrics' value of an unlabelled series, 0 when absent or unreachable.
-double metricValue(int port, const std::string& name) {
-  std::istringstream lines(httpGet(port, "/metrics"));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with(name + " ")) return std::stod(line.substr(name.size() + 1));
-  }
-  return 0;
-}
-
 class ScaleOut : public ::testing::Test {
  protected:
   struct Member {

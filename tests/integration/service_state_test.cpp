@@ -32,15 +32,6 @@ const fs::path kBurst = kSource / "tests/rules/corr-forbidden-burst-per-user/eve
 const fs::path kNewAgent = kSource / "tests/rules/corr-forbidden-from-new-user-agent/events.jsonl";
 constexpr const char* kNewAgentCorrelation = "7a0c1e52-5f7d-4a39-9d41-000000000109";
 
-// /metrics' value of a series written exactly so (name and labels), 0 when absent or unreachable.
-double metricValue(int port, const std::string& series) {
-  std::istringstream lines(httpGet(port, "/metrics"));
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
-  }
-  return 0;
-}
-
 // The changelog as a restore reads it (to its end as it is now): partition 0's snapshot.
 struct ChangelogView {
   std::set<std::string> liveGroupKeys;

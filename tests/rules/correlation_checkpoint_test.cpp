@@ -12,34 +12,14 @@
 #include "engine/correlation_engine.h"
 #include "engine/correlation_key_state.h"
 #include "engine/event_processor.h"
+#include "tests/rules/case_events.h"
 
 namespace auditstream {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Message {
-  std::string text;
-  std::uint32_t partition = 0;
-  std::int64_t time = 0;
-};
-
-std::vector<Message> caseEvents() {
-  std::vector<Message> messages;
-  for (const auto& entry : fs::directory_iterator(AUDITSTREAM_RULE_CASES_DIR)) {
-    if (!fs::exists(entry.path() / "events.jsonl") || fs::is_directory(entry.path() / "rules")) continue;
-    std::ifstream in(entry.path() / "events.jsonl");
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty()) continue;
-      const std::size_t at = line.find("\"stageTimestamp\":\"");
-      const auto time = parseRfc3339(line.substr(at + 18, 27));
-      messages.push_back({line, static_cast<std::uint32_t>(messages.size() % 2), time ? time->nanosSinceEpoch : 0});
-    }
-  }
-  std::stable_sort(messages.begin(), messages.end(),
-                   [](const Message& a, const Message& b) { return a.time < b.time; });
-  return messages;
-}
+using Message = CaseMessage;
 
 using AlertSummary = std::vector<std::tuple<std::string, std::string, std::uint64_t>>;  // rule, id, count
 
@@ -67,7 +47,7 @@ class Checkpoints : public testing::Test {
   void SetUp() override {
     pack_ = loadRulePack({AUDITSTREAM_BUNDLED_RULES_DIR});
     ASSERT_TRUE(pack_.problems.empty());
-    messages_ = caseEvents();
+    messages_ = allCaseEvents();
     ASSERT_GT(messages_.size(), 100U);
     processor_ = EventProcessor::create(pack_.rules, EnvelopeOptions{}, pack_.correlations).value();
     // Each message's signals, numbered by origin (as a task numbers them by signals offset).

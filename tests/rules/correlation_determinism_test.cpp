@@ -10,38 +10,14 @@
 #include "config/rule_pack.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
+#include "tests/rules/case_events.h"
 
 namespace auditstream {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Message {
-  std::string text;
-  std::uint32_t partition = 0;
-  std::int64_t time = 0;  // for building interleavings only
-};
-
-std::vector<Message> allCaseEvents() {
-  std::vector<Message> messages;
-  for (const auto& entry : fs::directory_iterator(AUDITSTREAM_RULE_CASES_DIR)) {
-    if (!fs::exists(entry.path() / "events.jsonl") || fs::is_directory(entry.path() / "rules")) continue;
-    std::ifstream in(entry.path() / "events.jsonl");
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty()) continue;
-      const std::size_t at = line.find("\"stageTimestamp\":\"");
-      const auto time = parseRfc3339(line.substr(at + 18, 27));
-      // Two partitions, round robin (a shipper without keys): one identity's events span both, so
-      // only the watermark keeps their order.
-      const auto partition = static_cast<std::uint32_t>(messages.size() % 2);
-      messages.push_back({line, partition, time ? time->nanosSinceEpoch : 0});
-    }
-  }
-  // Each partition in event-time order (stable on ties), as Kafka would hold it.
-  std::stable_sort(messages.begin(), messages.end(),
-                   [](const Message& a, const Message& b) { return a.time < b.time; });
-  return messages;
-}
+using Message = CaseMessage;
 
 // Interleaves the two partitions: each keeps its order; a message is delayed by up to `maxSkew`.
 std::vector<Message> interleave(const std::vector<Message>& messages, unsigned seed, std::int64_t maxSkew) {
