@@ -42,6 +42,9 @@ CorrelationTask& CorrelationTasks::taskFor(const StreamName& stream, Source& sou
 void CorrelationTasks::retire(std::uint32_t stream) {
   const auto found = tasks_.find(stream);
   if (found == tasks_.end()) return;
+  // Its checkpoints not yet written never will be: the partition's next owner (maybe this member again)
+  // restores from the last one written, and their messages stay uncommitted.
+  std::erase_if(clearing_, [&](const Clearing& clearing) { return clearing.partition == found->second.partition; });
   addCounts(retiredEngines_, found->second.task->engineCounters(), false);
   addCounts(retiredTasks_, found->second.task->counters());
   tasks_.erase(found);
