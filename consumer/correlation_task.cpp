@@ -53,9 +53,10 @@ std::unique_ptr<CorrelationEngine> CorrelationTask::restore(TaskSnapshot snapsho
   for (const TaskSourceState& source : snapshot.meta.sources) {
     Source& restored = sources_[source.name];
     restored.index = source.index;
-    restored.rank = stableHash(source.name.topic + ":" + std::to_string(source.name.partition));
+    restored.rank = rankOf(source.name);
     restored.lastOffset = source.lastOffset;
     restored.lastIndex = source.lastIndex;
+    nextSourceIndex_ = std::max(nextSourceIndex_, source.index + 1);
   }
   restoring_ = std::move(snapshot.meta.clocks.pendingOrigins);
   checkpoints_ = snapshot.meta.checkpoint;
@@ -78,14 +79,22 @@ std::unique_ptr<CorrelationThread> CorrelationTask::makeThread() const {
 CorrelationTask::Source& CorrelationTask::sourceOf(const SignalSource& name) {
   auto [entry, inserted] = sources_.try_emplace(name);
   if (inserted) {
-    std::uint32_t next = 0;  // restored sources keep their numbers; a new one takes the next free
-    for (const auto& [other, source] : sources_) {
-      if (&source != &entry->second) next = std::max(next, source.index + 1);
-    }
-    entry->second.index = next;
-    entry->second.rank = stableHash(name.topic + ":" + std::to_string(name.partition));
+    entry->second.index = nextSourceIndex_++;  // after the restored sources' numbers
+    entry->second.rank = rankOf(name);
   }
   return entry->second;
+}
+
+std::uint64_t CorrelationTask::rankOf(const SignalSource& name) {
+  return stableHash(name.topic + ":" + std::to_string(name.partition));
+}
+
+void CorrelationTask::feed(const Source& source, std::int64_t offset, Signal signal) {
+  signal.partition = source.index;
+  signal.rank = source.rank;
+  if (changelog_) signal.origin = offset;
+  ++counters_.signals;
+  thread_->add(std::move(signal));
 }
 
 std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::string_view bytes) {
@@ -99,12 +108,7 @@ std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::stri
     Result<DecodedRecord> decoded = codec_->decode(bytes);
     if (!decoded || !std::holds_alternative<SignalRecord>(*decoded)) return std::nullopt;
     auto& record = std::get<SignalRecord>(*decoded);
-    const Source& source = sourceOf(record.source);
-    record.signal.partition = source.index;
-    record.signal.rank = source.rank;
-    record.signal.origin = offset;
-    ++counters_.signals;
-    thread_->add(std::move(record.signal));
+    feed(sourceOf(record.source), offset, std::move(record.signal));
     return std::nullopt;
   }
   std::optional<std::int64_t> waitsFor;
@@ -130,12 +134,8 @@ std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::stri
     } else {
       source.lastOffset = record.offset;
       source.lastIndex = record.index;
-      record.signal.partition = source.index;
-      record.signal.rank = source.rank;
-      if (changelog_) record.signal.origin = offset;
       if (tracks(offset)) waitsFor = record.signal.time.nanosSinceEpoch;
-      ++counters_.signals;
-      thread_->add(std::move(record.signal));
+      feed(source, offset, std::move(record.signal));
     }
   }
   if (rebuilding_ && offset + 1 == rebuildUntil_) endRebuild();

@@ -116,6 +116,9 @@ class CorrelationTask {
   };
 
   Source& sourceOf(const SignalSource& name);
+  static std::uint64_t rankOf(const SignalSource& name);
+  // Hands a signal taken from `source` (at signals `offset`) to the engine.
+  void feed(const Source& source, std::int64_t offset, Signal signal);
   std::unique_ptr<CorrelationEngine> restore(TaskSnapshot snapshot);
   std::optional<std::int64_t> takeSignal(std::int64_t offset, SignalRecord record);
   void endRebuild();
@@ -136,6 +139,7 @@ class CorrelationTask {
       gone_;  // for the next checkpoint  // changelog: taken since the last checkpoint
   std::deque<Requested> requested_;
   std::map<SignalSource, Source> sources_;
+  std::uint32_t nextSourceIndex_ = 0;
   std::vector<Waiting> awaiting_;  // in offset order
   std::int64_t appliedThrough_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t nextOffset_ = 0;
