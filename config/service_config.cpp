@@ -1,5 +1,7 @@
 #include "config/service_config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <regex>
@@ -11,6 +13,25 @@
 
 namespace auditstream {
 namespace {
+
+// A Sigma timespan (30s, 5m, 2h, 1d) or whole milliseconds (100ms).
+std::optional<std::int64_t> parseDuration(const std::string& text) {
+  if (text.size() > 2 && text.ends_with("ms")) {
+    std::int64_t millis = 0;
+    const char* end = text.data() + text.size() - 2;
+    const auto [stop, error] = std::from_chars(text.data(), end, millis);
+    if (error != std::errc() || stop != end || millis <= 0) return std::nullopt;
+    return millis * 1'000'000;
+  }
+  return parseTimespan(text);
+}
+
+// The member's default transactional.id: stable across its restarts on one host (a StatefulSet's pod).
+std::string hostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
 
 // Reads one YAML map: every key must be known; values are checked as they are read.
 class MapReader {
@@ -87,10 +108,10 @@ class MapReader {
     if (!value) return Status::ok();
     const std::string text = value.IsScalar() ? value.Scalar() : std::string();
     const bool zero = zeroAllowed && (text == "0" || text == "0s");
-    const std::optional<std::int64_t> nanos = zero ? std::optional<std::int64_t>(0) : parseTimespan(text);
+    const std::optional<std::int64_t> nanos = zero ? std::optional<std::int64_t>(0) : parseDuration(text);
     if (!nanos) {
-      return file_.errorAt(
-          value, qualified(key) + " must be a duration such as " + (zeroAllowed ? "0s, " : "") + "30s, 5m, 2h or 1d");
+      return file_.errorAt(value, qualified(key) + " must be a duration such as " + (zeroAllowed ? "0s, " : "") +
+                                      "100ms, 30s, 5m, 2h or 1d");
     }
     out = std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(nanos.value_or(0)));
     return Status::ok();
@@ -183,6 +204,47 @@ Status parseAlertmanager(const YamlFile& file, const YAML::Node& node, Alertmana
   return Status::ok();
 }
 
+// `delivery: at_least_once | exactly_once` and `transactions: {interval, transactional_id}`. Exactly-once
+// needs every output in the transaction: the Kafka alerts topic, the signals topic, the changelog, and
+// a broker that has transactions (not librdkafka's mock cluster). Runs after the sections it checks.
+Status parseDelivery(const YamlFile& file, const YAML::Node& root, ServiceConfig& config) {
+  MapReader map(file, root, "");
+  std::string delivery = "at_least_once";
+  RETURN_IF_ERROR(map.string("delivery", delivery));
+  if (delivery != "at_least_once" && delivery != "exactly_once") {
+    return file.errorAt(root["delivery"], "delivery (" + delivery + ") must be at_least_once or exactly_once");
+  }
+  config.delivery =
+      delivery == "exactly_once" ? ServiceConfig::Delivery::kExactlyOnce : ServiceConfig::Delivery::kAtLeastOnce;
+  if (root["transactions"]) {
+    MapReader transactions(file, root["transactions"], "transactions");
+    RETURN_IF_ERROR(transactions.expectMap());
+    RETURN_IF_ERROR(transactions.onlyKnown({"interval", "transactional_id"}));
+    RETURN_IF_ERROR(transactions.duration("interval", config.transactionInterval));
+    RETURN_IF_ERROR(transactions.string("transactional_id", config.transactionalId));
+  }
+  if (config.transactionalId.empty()) config.transactionalId = config.kafka.at("group.id") + "-" + hostName();
+  if (config.delivery != ServiceConfig::Delivery::kExactlyOnce) return Status::ok();
+  const YAML::Node at = root["delivery"];
+  if (config.kafka.contains("test.mock.num.brokers")) {
+    return file.errorAt(at,
+                        "delivery: exactly_once needs a real Kafka broker: librdkafka's mock cluster "
+                        "(kafka.test.mock.num.brokers) does not implement transactions");
+  }
+  if (config.alertsTopic.empty()) {
+    return file.errorAt(at,
+                        "delivery: exactly_once needs sinks.kafka_topic: the alerts topic is what the "
+                        "transactions make exactly-once");
+  }
+  if (config.stateTopicInUse().empty()) {
+    return file.errorAt(at,
+                        "delivery: exactly_once needs correlation.signals: topic and correlation.state: "
+                        "changelog: windows held in process or rebuilt on assignment are not part of a "
+                        "transaction");
+  }
+  return Status::ok();
+}
+
 Result<ServiceConfig> parse(const YamlFile& file) {
   if (file.documents().size() != 1) return parseError(file.name() + ": the config must be one YAML document");
   const YAML::Node root = file.documents().front();
@@ -190,7 +252,8 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   MapReader map(file, root, "");
   RETURN_IF_ERROR(map.expectMap());
   RETURN_IF_ERROR(map.onlyKnown({"kafka", "topics", "topic_pattern", "cluster", "envelope", "rules", "workers", "sinks",
-                                 "dead_letter_topic", "create_topics", "metrics", "correlation", "limits"}));
+                                 "dead_letter_topic", "create_topics", "metrics", "correlation", "limits", "delivery",
+                                 "transactions"}));
   if (!root["kafka"] || !root["kafka"].IsMap()) {
     return file.errorAt(root["kafka"] ? root["kafka"] : root, "kafka must be a map of librdkafka properties");
   }
@@ -252,9 +315,9 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   if (root["correlation"]) {
     MapReader correlation(file, root["correlation"], "correlation");
     RETURN_IF_ERROR(correlation.expectMap());
-    RETURN_IF_ERROR(
-        correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys", "max_commit_hold", "signals",
-                               "signals_topic", "signals_partitions", "state", "state_topic", "checkpoint_interval"}));
+    RETURN_IF_ERROR(correlation.onlyKnown({"allowed_lateness", "idle_timeout", "max_keys", "max_commit_hold", "signals",
+                                           "signals_topic", "signals_partitions", "state", "state_topic",
+                                           "checkpoint_interval", "max_known_values"}));
     RETURN_IF_ERROR(correlation.duration("max_commit_hold", config.maxCommitHold, true));
     RETURN_IF_ERROR(correlation.duration("allowed_lateness", config.allowedLateness));
     RETURN_IF_ERROR(correlation.duration("idle_timeout", config.idleTimeout));
@@ -288,6 +351,7 @@ Result<ServiceConfig> parse(const YamlFile& file) {
                           "topics must not list the signals topic (" + topic + "): the service reads it itself");
     }
   }
+  RETURN_IF_ERROR(parseDelivery(file, root, config));
   if (root["limits"]) {
     MapReader limits(file, root["limits"], "limits");
     RETURN_IF_ERROR(limits.expectMap());

@@ -94,6 +94,14 @@ struct ServiceConfig {
   std::string stateTopicInUse() const {
     return signalsTopicInUse().empty() || windowState != WindowState::kChangelog ? std::string() : stateTopic;
   }
+  // What a crash or a rebalance may repeat (docs/config.md, delivery). kAtLeastOnce: outputs are
+  // acknowledged before offsets commit — after a crash the alerts topic may hold copies. kExactlyOnce:
+  // each member writes its alerts, signals, state and dead letters and commits its offsets in Kafka
+  // transactions every `transactionInterval` (a real broker; signals topic and changelog required).
+  enum class Delivery { kAtLeastOnce, kExactlyOnce };
+  Delivery delivery = Delivery::kAtLeastOnce;
+  std::chrono::milliseconds transactionInterval{100};
+  std::string transactionalId;          // empty until loaded: "<group.id>-<host name>"
   int signalsPartitions = 6;            // when the service creates the topic (create_topics: its replication factor)
   std::size_t queueMessages = 100'000;  // unacknowledged messages before partitions are paused
   std::int64_t readyMaxLag = 10'000;    // /readyz: per assigned partition, messages behind the high watermark

@@ -20,8 +20,16 @@ void CorrelationCommitGate::release(Round round, std::vector<std::shared_ptr<Mes
 
 void CorrelationCommitGate::acknowledge(Round round) {
   std::unique_lock lock(mutex_);
+  if (round < first_) return;  // a round dropped by forgetAll()
   --rounds_.at(round - first_).unacknowledged;
   settleCompleted(lock);
+}
+
+void CorrelationCommitGate::forgetAll() {
+  std::deque<Pending> dropped;
+  std::lock_guard lock(mutex_);
+  first_ += rounds_.size();
+  dropped.swap(rounds_);
 }
 
 std::size_t CorrelationCommitGate::openRounds() const {

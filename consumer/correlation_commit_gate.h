@@ -34,6 +34,9 @@ class CorrelationCommitGate {
                std::vector<std::function<void()>> then = {});
   // One alert of `round` was acknowledged (or rejected for good).
   void acknowledge(Round round);
+  // Drops every open round without settling anything (an aborted transaction: what they hold is read
+  // again); a late acknowledgement of one is ignored.
+  void forgetAll();
   // Rounds not yet complete (for tests and metrics).
   std::size_t openRounds() const;
 

@@ -35,6 +35,9 @@ class DeadLetterProducer {
   static Result<std::unique_ptr<DeadLetterProducer>> create(KafkaProperties properties, std::string topic,
                                                             Logger log = {});
 
+  // Over a given DurableProducer (exactly_once: one over the transactional producer).
+  explicit DeadLetterProducer(std::unique_ptr<DurableProducer> producer) : producer_(std::move(producer)) {}
+
   void send(std::string_view payload, const DeadLetterSource& source, const Rejection& rejection,
             std::function<void()> done);
 
@@ -46,7 +49,6 @@ class DeadLetterProducer {
   std::uint64_t retrying() const { return producer_->retrying(); }  // failed at least once, waiting for a re-send
 
  private:
-  explicit DeadLetterProducer(std::unique_ptr<DurableProducer> producer) : producer_(std::move(producer)) {}
   std::unique_ptr<DurableProducer> producer_;
 };
 

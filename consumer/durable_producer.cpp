@@ -16,7 +16,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kLogEvery = std::chrono::minutes(1);
 
 // A record until the broker has it.
-struct Pending {
+struct Pending final : KafkaDelivery {
+  Pending(DurableProducer::State* producer, DurableRecord sent) : owner(producer), record(std::move(sent)) {}
+  void reported(const rd_kafka_message_t& message) override;
+  DurableProducer::State* owner;
   DurableRecord record;
   int attempts = 0;
 };
@@ -32,7 +35,8 @@ struct DurableProducer::State {
   std::string topic;
   std::string what;
   Logger log;
-  KafkaClientPtr producer;
+  SharedKafkaProducer producer;
+  bool transactional = false;  // the handle is shared and transactional: no re-sends, not polled here
   std::atomic<std::uint64_t> delivered{0};
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> retrying{0};  // records not yet delivered that failed at least once
@@ -70,7 +74,13 @@ struct DurableProducer::State {
   }
 
   // Not delivered: re-sent after a backoff, without limit, unless the broker can never take this record.
+  // In a transaction: dropped without `done` (the transaction fails; its input is read again).
   void failedOnce(Pending* pending, rd_kafka_resp_err_t error, const std::string& why) {
+    if (transactional) {
+      log.warn(what + " not delivered; the transaction will be aborted", {{"topic", topic}, {"error", why}});
+      delete pending;  // NOLINT(cppcoreguidelines-owning-memory): owned by librdkafka's opaque
+      return;
+    }
     if (refusedForGood(error)) {
       ++failed;
       log.error(what + " refused for good",
@@ -107,17 +117,17 @@ struct DurableProducer::State {
     for (Pending* pending : due) produce(pending);
   }
 
-  static void deliveryReport(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
-    auto* state = static_cast<State*>(opaque);
-    auto* pending = static_cast<Pending*>(message->_private);
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      ++state->delivered;
-      state->finish(pending);
+  void reported(Pending* pending, const rd_kafka_message_t& message) {
+    if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++delivered;
+      finish(pending);
       return;
     }
-    state->failedOnce(pending, message->err, rd_kafka_err2str(message->err));
+    failedOnce(pending, message.err, rd_kafka_err2str(message.err));
   }
 };
+
+void Pending::reported(const rd_kafka_message_t& message) { owner->reported(this, message); }
 
 Result<std::unique_ptr<DurableProducer>> DurableProducer::create(KafkaProperties properties, std::string topic,
                                                                  std::string what, std::string threadName, Logger log) {
@@ -132,9 +142,9 @@ Result<std::unique_ptr<DurableProducer>> DurableProducer::create(KafkaProperties
   state->topic = std::move(topic);
   state->what = std::move(what);
   state->log = std::move(log);
-  rd_kafka_conf_set_opaque(conf.get(), state.get());
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), &State::deliveryReport);
-  ASSIGN_OR_RETURN(state->producer, makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &routeKafkaDelivery);
+  ASSIGN_OR_RETURN(KafkaClientPtr producer, makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  state->producer = SharedKafkaProducer(producer.release(), KafkaClientDeleter());
   State* raw = state.get();
   state->poller = std::thread([raw, name = std::move(threadName)] {
     nameThisThread(name);
@@ -146,12 +156,25 @@ Result<std::unique_ptr<DurableProducer>> DurableProducer::create(KafkaProperties
   return std::unique_ptr<DurableProducer>(new DurableProducer(std::move(state)));
 }
 
+std::unique_ptr<DurableProducer> DurableProducer::overTransaction(SharedKafkaProducer transactional, std::string topic,
+                                                                  std::string what, Logger log) {
+  auto state = std::make_unique<State>();
+  state->topic = std::move(topic);
+  state->what = std::move(what);
+  state->log = std::move(log);
+  state->producer = std::move(transactional);
+  state->transactional = true;
+  return std::unique_ptr<DurableProducer>(new DurableProducer(std::move(state)));
+}
+
 DurableProducer::DurableProducer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 // What is still undelivered after the bound is dropped without running its `done`: its input offset
 // was never committed, so the message is read again (and its records written again) by the next owner.
+// Over a transaction the transactional producer settles what is outstanding (it aborts and purges).
 DurableProducer::~DurableProducer() {
   state_->stopping = true;
+  if (state_->transactional) return;
   if (state_->poller.joinable()) state_->poller.join();
   rd_kafka_flush(state_->producer.get(), 10'000);
   rd_kafka_purge(state_->producer.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -163,7 +186,8 @@ DurableProducer::~DurableProducer() {
 
 void DurableProducer::send(DurableRecord record) {
   state_->bytes += record.value.size();
-  state_->produce(new Pending{std::move(record)});  // NOLINT(cppcoreguidelines-owning-memory): see finish()
+  state_->produce(
+      new Pending(state_.get(), std::move(record)));  // NOLINT(cppcoreguidelines-owning-memory): see finish()
 }
 
 bool DurableProducer::flush(std::chrono::milliseconds timeout) {

@@ -9,6 +9,10 @@
 // librdkafka's queue is full (back-pressure, never a drop); `done` runs on the producer's polling thread.
 // The destructor waits up to 10 s for outstanding records; the rest are dropped without `done` (their
 // input offsets were never committed: read again by the next owner).
+//
+// Over a transactional producer (delivery: exactly_once) the records join the producer's open
+// transaction and nothing is re-sent: a record that fails fails the transaction, which is aborted, and
+// its input is read again. The transactional producer polls the handle; flush() flushes all of it.
 #pragma once
 
 #include <chrono>
@@ -22,6 +26,7 @@
 #include "common/log.h"
 #include "common/result.h"
 #include "sinks/kafka_client.h"
+#include "sinks/kafka_delivery.h"
 
 namespace auditstream {
 
@@ -40,6 +45,9 @@ class DurableProducer {
   // Errors: invalidArgument naming a bad property.
   static Result<std::unique_ptr<DurableProducer>> create(KafkaProperties properties, std::string topic,
                                                          std::string what, std::string threadName, Logger log = {});
+  // Writes through `transactional` (TransactionalProducer::handle()), which serves its reports.
+  static std::unique_ptr<DurableProducer> overTransaction(SharedKafkaProducer transactional, std::string topic,
+                                                          std::string what, Logger log = {});
   ~DurableProducer();
   DurableProducer(const DurableProducer&) = delete;
   DurableProducer& operator=(const DurableProducer&) = delete;

@@ -144,17 +144,43 @@ void KafkaSource::wake() {
 }
 
 Status KafkaSource::commit(std::span<const StreamPosition> positions, bool synchronous) {
-  if (positions.empty() || closed_) return Status::ok();
+  if ((positions.empty() && transactions_ == nullptr) || closed_) return Status::ok();
   KafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
   for (const StreamPosition& position : positions) {
     const StreamName& stream = streams_.at(position.stream);
     rd_kafka_topic_partition_list_add(offsets.get(), stream.topic.c_str(), stream.partition)->offset = position.next;
+  }
+  if (transactions_ != nullptr) {
+    const KafkaGroupMetadataPtr group(rd_kafka_consumer_group_metadata(consumer_.get()));
+    switch (transactions_->commit(*offsets, group.get())) {
+      case TransactionalProducer::Outcome::kCommitted: return Status::ok();
+      case TransactionalProducer::Outcome::kAborted:
+        return failedPrecondition("transaction aborted: " + transactions_->why());
+      case TransactionalProducer::Outcome::kFatal: return internalError(transactions_->why());
+    }
   }
   const rd_kafka_resp_err_t error = rd_kafka_commit(consumer_.get(), offsets.get(), synchronous ? 0 : 1);
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR__NO_OFFSET) {
     return unavailable(std::string("commit: ") + rd_kafka_err2str(error));
   }
   return Status::ok();
+}
+
+void KafkaSource::abort(const std::string& reason) {
+  if (transactions_ != nullptr) transactions_->abort(reason);
+}
+
+// The assignment as it is, revoked and assigned again from the committed offsets (the signals
+// partitions from their changelog checkpoints), through the same steps as a rebalance.
+void KafkaSource::rewind() {
+  if (transactions_ == nullptr || closed_) return;
+  rd_kafka_topic_partition_list_t* current = nullptr;
+  if (rd_kafka_assignment(consumer_.get(), &current) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  const KafkaPartitionListPtr partitions(current);
+  log_.warn("rewinding every assigned partition to its committed offset", {{"partitions", partitions->cnt}});
+  onRebalance(consumer_.get(), RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS, partitions.get(), this);
+  for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
+  onRebalance(consumer_.get(), RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, partitions.get(), this);
 }
 
 bool KafkaSource::pause(bool paused) { return pauseAssignment(consumer_.get(), paused); }

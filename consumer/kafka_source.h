@@ -26,6 +26,7 @@
 #include "config/service_config.h"
 #include "consumer/consumer_lag.h"
 #include "consumer/source.h"
+#include "consumer/transactional_producer.h"
 #include "sinks/kafka_client.h"
 #include "sinks/kafka_handles.h"
 
@@ -48,6 +49,11 @@ class KafkaSource final : public Source {
   void wake() override;
   bool exhausted() const override { return false; }
   Status commit(std::span<const StreamPosition> positions, bool synchronous) override;
+  void abort(const std::string& reason) override;
+  void rewind() override;
+  // delivery: exactly_once — positions are committed in `producer`'s transactions (with this consumer's
+  // group metadata: a member the group moved on from has its commit refused), not by the consumer.
+  void commitThrough(TransactionalProducer* producer) { transactions_ = producer; }
   bool pause(bool paused) override;
   SourceStatus status() const override;
   void close() override;
@@ -99,6 +105,7 @@ class KafkaSource final : public Source {
   std::chrono::milliseconds rebuildWindow_;
   Logger log_;
   SourceListener* listener_ = nullptr;
+  TransactionalProducer* transactions_ = nullptr;
   std::deque<StreamName> streams_;  // never moves: messages point at their stream
   std::map<PartitionKey, std::uint32_t> index_;
   const rd_kafka_topic_t* lastTopic_ = nullptr;

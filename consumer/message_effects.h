@@ -18,9 +18,18 @@ namespace auditstream {
 
 class DoneOffsets {
  public:
-  void push(std::uint32_t slot, std::int64_t offset) {
+  // `epoch`: the one current when the message's effects were created; a message of an earlier epoch (its
+  // outputs went with an aborted transaction, and it is read again) is not reported.
+  void push(std::uint32_t slot, std::int64_t offset, std::uint64_t epoch) {
     std::lock_guard lock(mutex_);
-    done_.emplace_back(slot, offset);
+    if (epoch == epoch_.load(std::memory_order_relaxed)) done_.emplace_back(slot, offset);
+  }
+  std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+  // Everything not yet taken, and every settle still to come of messages created so far, is forgotten.
+  void newEpoch() {
+    std::lock_guard lock(mutex_);
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
+    done_.clear();
   }
   std::vector<std::pair<std::uint32_t, std::int64_t>> take() {
     std::lock_guard lock(mutex_);
@@ -29,22 +38,24 @@ class DoneOffsets {
 
  private:
   std::mutex mutex_;
+  std::atomic<std::uint64_t> epoch_{0};                       // written under mutex_
   std::vector<std::pair<std::uint32_t, std::int64_t>> done_;  // partition slot, offset
 };
 
 class MessageEffects {
  public:
   MessageEffects(std::uint32_t slot, std::int64_t offset, DoneOffsets& done)
-      : slot_(slot), offset_(offset), done_(done) {}
+      : slot_(slot), offset_(offset), epoch_(done.epoch()), done_(done) {}
   void hold() { remaining_.fetch_add(1, std::memory_order_relaxed); }
   void settle() {
-    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.push(slot_, offset_);
+    if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) done_.push(slot_, offset_, epoch_);
   }
 
  private:
   std::atomic<int> remaining_{1};  // the consumer thread's own hold
   std::uint32_t slot_;
   std::int64_t offset_;
+  std::uint64_t epoch_;
   DoneOffsets& done_;
 };
 

@@ -100,9 +100,9 @@ void Pipeline::step() {
   if (options_.changelog != nullptr) tasks_->writeCleared();
   if (options_.signalPublisher != nullptr) options_.signalPublisher->publishProgress();
   applyBackPressure();
-  if (now - lastCommit_ > kCommitEvery) {
-    lastCommit_ = now;
+  if (now - lastCommit_ > (options_.exactlyOnce ? options_.transactionInterval : kCommitEvery)) {
     commit(false);
+    lastCommit_ = SteadyClock::now();
   }
 }
 
@@ -306,6 +306,10 @@ void Pipeline::applyBackPressure() {
 }
 
 void Pipeline::commit(bool synchronous) {
+  if (options_.exactlyOnce) {
+    if (!commitTransaction()) rewind();
+    return;
+  }
   markDone();
   std::vector<StreamPosition> positions;
   for (const auto& [stream, offset] : tracker_.committable()) positions.push_back({stream, offset});
@@ -418,6 +422,10 @@ void Pipeline::assigned(std::span<const StreamName* const> streams) {
 // Revoked: finish what the workers hold, give the sinks a bounded chance, commit what is done, forget the
 // streams (their new owner resumes from the last commit). Bounded well below the session timeout.
 void Pipeline::revoking(std::span<const StreamName* const> streams) {
+  if (rewinding_) {
+    forgetAborted(streams);
+    return;
+  }
   const auto started = SteadyClock::now();
   drainWorkers(kRevokeDrainBound);
   if (correlator_) routeCorrelationAlerts(correlator_->takeFiredAfterCatchingUp(kRevokeDrainBound));
@@ -438,7 +446,12 @@ void Pipeline::revoking(std::span<const StreamName* const> streams) {
     }
     options_.signalPublisher->flush(kRevokeDrainBound);
   }
-  commit(true);
+  if (options_.exactlyOnce) {
+    // Aborted: the streams go anyway; their next owners read from the last committed transaction.
+    if (!commitTransaction()) forgetAborted(streams);
+  } else {
+    commit(true);
+  }
   std::size_t tasks = 0;
   for (const StreamName* stream : streams) {
     tracker_.revoke(stream->index);

@@ -69,6 +69,14 @@ struct PipelineOptions {
   // offsets commit with the checkpoints. Null: tasks rebuild their windows from the signals topic.
   StateChangelog* changelog = nullptr;
   std::chrono::milliseconds checkpointEvery{1000};
+  // delivery: exactly_once (pipeline_transactions.cpp). Every `transactionInterval` the pipeline stops
+  // handing out input, lets every effect of what it took reach the broker — stateless alerts, signals,
+  // the tasks' checkpoints and what they fired — and has the source commit it all with the offsets in
+  // one transaction; an aborted one rewinds the source. `flushOutputs` flushes the transactional
+  // producer (linger ignored). Needs the signals topic and the changelog.
+  bool exactlyOnce = false;
+  std::chrono::milliseconds transactionInterval{100};
+  std::function<bool(std::chrono::milliseconds)> flushOutputs;
 };
 
 // Counts since the pipeline started, for metrics and the progress line.
@@ -115,6 +123,8 @@ class Pipeline final : public SourceListener {
   PipelineTotals totals() const;
   // Empty when every pipeline thread is alive and making progress.
   std::string threadProblems() const;
+  // Exactly-once: why the pipeline can never commit again (its producer was fenced); empty while it can.
+  const std::string& fatal() const { return fatal_; }
 
   void assigned(std::span<const StreamName* const> streams) override;
   void revoking(std::span<const StreamName* const> streams) override;
@@ -139,6 +149,11 @@ class Pipeline final : public SourceListener {
   void applySignalsMessage(InputMessage& message);
   void applyBackPressure();
   void commit(bool synchronous);
+  // Exactly-once (pipeline_transactions.cpp).
+  bool commitTransaction();
+  bool quiesce(std::chrono::milliseconds bound);
+  void rewind();
+  void forgetAborted(std::span<const StreamName* const> streams);
   bool drainWorkers(std::chrono::milliseconds bound);
   std::unique_ptr<CorrelationThread> makeCorrelator() const;
   void logFlow(std::string_view message, std::initializer_list<LogField> fields = {}) const;
@@ -160,6 +175,8 @@ class Pipeline final : public SourceListener {
   AlertDispatch dispatch_;                   // correlation alerts, and a finite input's alerts in input order
   std::unique_ptr<CorrelationTasks> tasks_;  // signals topic only (routes through the two above)
   std::uint64_t committedOffsets_ = 0;
+  bool rewinding_ = false;  // exactly-once: the source is rewinding after an abort (revoking() must not commit)
+  std::string fatal_;
   std::uint64_t pauses_ = 0;
   bool paused_ = false;
   std::chrono::steady_clock::time_point lastAdvance_;

@@ -15,6 +15,7 @@
 #include "consumer/service_sinks.h"
 #include "consumer/signal_publisher.h"
 #include "consumer/state_changelog.h"
+#include "consumer/transactional_producer.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
 
@@ -27,6 +28,7 @@ constexpr auto kStartupCheckBound = std::chrono::seconds(5);
 constexpr auto kPublishEvery = std::chrono::seconds(1);
 constexpr auto kSignalsRetentionFloor = std::chrono::hours(24);
 constexpr auto kRulesCheckEvery = std::chrono::seconds(2);
+constexpr auto kTransactionsInitBound = std::chrono::seconds(30);  // a fresh broker loads its coordinator
 
 // How far back a correlation task re-reads its signals partition to rebuild its windows: the longest
 // window, the allowed lateness and the idle timeout, and a minute's margin. first_seen's history spans
@@ -73,6 +75,10 @@ class Service {
         }
       }
       pipeline_->step();
+      if (!pipeline_->fatal().empty()) {
+        log_.error("stopping: this member can no longer commit", {{"error", pipeline_->fatal()}});
+        return 1;
+      }
       const auto now = SteadyClock::now();
       if (now - lastPublish > kPublishEvery) {
         lastPublish = now;
@@ -90,31 +96,43 @@ class Service {
   }
 
  private:
+  // delivery: exactly_once — the member's one producer: every output below writes through it.
+  Status startTransactions() {
+    ASSIGN_OR_RETURN(transactions_, TransactionalProducer::create(config_.kafka, config_.transactionalId,
+                                                                  kTransactionsInitBound, log_.child("transactions")));
+    log_.info("exactly-once delivery: outputs and offsets commit in Kafka transactions",
+              {{"transactional_id", config_.transactionalId}, {"interval_ms", config_.transactionInterval.count()}});
+    return Status::ok();
+  }
+
+  // The producer a durable output writes through: the member's transactional one, or one of its own.
+  Result<std::unique_ptr<DurableProducer>> outputProducer(const std::string& topic, const std::string& what,
+                                                          const std::string& thread, const std::string& logName) {
+    if (transactions_)
+      return DurableProducer::overTransaction(transactions_->handle(), topic, what, log_.child(logName));
+    // Many small records: batched and compressed like the alerts (the broker's cost is per batch; an
+    // input offset waits for them anyway, 20 ms more is nothing). The config's kafka keys win.
+    KafkaProperties properties = config_.kafka;
+    properties.try_emplace("linger.ms", "20");
+    properties.try_emplace("compression.type", "lz4");
+    properties.try_emplace("batch.size", "1000000");
+    return DurableProducer::create(std::move(properties), topic, what, thread, log_.child(logName));
+  }
+
   Status start() {
     RETURN_IF_ERROR(checkOutputTopics(config_, kStartupCheckBound));
+    if (config_.delivery == ServiceConfig::Delivery::kExactlyOnce) RETURN_IF_ERROR(startTransactions());
     const std::chrono::milliseconds rebuildWindow = rebuildWindowOf(*pack_.correlations, config_);
     if (!config_.signalsTopicInUse().empty()) {
       const auto retention = std::max<std::chrono::milliseconds>(kSignalsRetentionFloor, 2 * rebuildWindow);
       ASSIGN_OR_RETURN(const int partitions, prepareSignalsTopic(config_, retention, kStartupCheckBound));
-      // Many small records: batched and compressed like the alerts (the broker's cost is per batch; an
-      // input offset waits for its signals anyway, 20 ms more is nothing). The config's kafka keys win.
-      KafkaProperties properties = config_.kafka;
-      properties.try_emplace("linger.ms", "20");
-      properties.try_emplace("compression.type", "lz4");
-      properties.try_emplace("batch.size", "1000000");
-      ASSIGN_OR_RETURN(auto producer, DurableProducer::create(std::move(properties), config_.signalsTopic, "signal",
-                                                              "as-signals", log_.child("signals")));
+      ASSIGN_OR_RETURN(auto producer, outputProducer(config_.signalsTopic, "signal", "as-signals", "signals"));
       signals_ = std::make_unique<SignalPublisher>(std::move(producer), partitions, pack_.correlations, clock_,
                                                    config_.idleTimeout);
       if (!config_.stateTopicInUse().empty()) {
         RETURN_IF_ERROR(prepareStateTopic(config_, partitions, kStartupCheckBound));
-        KafkaProperties changelogProperties = config_.kafka;
-        changelogProperties.try_emplace("linger.ms", "20");
-        changelogProperties.try_emplace("compression.type", "lz4");
-        changelogProperties.try_emplace("batch.size", "1000000");
         ASSIGN_OR_RETURN(auto changelogProducer,
-                         DurableProducer::create(std::move(changelogProperties), config_.stateTopic, "state record",
-                                                 "as-state", log_.child("state")));
+                         outputProducer(config_.stateTopic, "state record", "as-state", "state"));
         changelog_ = std::make_unique<StateChangelog>(std::move(changelogProducer));
         log_.info(
             "correlation state is checkpointed",
@@ -125,15 +143,24 @@ class Service {
                                                       {"rebuild_window_s", rebuildWindow.count() / 1000}});
     }
     ASSIGN_OR_RETURN(metrics_, ServiceMetrics::create(config_.metricsAddress));
-    ASSIGN_OR_RETURN(ServiceSinks sinks, makeServiceSinks(config_, clock_, options_.extraSinks, log_));
+    ASSIGN_OR_RETURN(ServiceSinks sinks, makeServiceSinks(config_, clock_, options_.extraSinks, log_,
+                                                          transactions_ ? transactions_->handle() : nullptr));
     sinkCounts_ = std::move(sinks.counts);
     ASSIGN_OR_RETURN(router_, AlertRouter::create(std::move(sinks.all), sinks.routes));
-    if (!config_.deadLetterTopic.empty()) {
+    if (!config_.deadLetterTopic.empty() && transactions_) {
+      ASSIGN_OR_RETURN(auto producer, outputProducer(config_.deadLetterTopic, "dead letter", "", "dead-letters"));
+      deadLetters_ = std::make_unique<DeadLetterProducer>(std::move(producer));
+    } else if (!config_.deadLetterTopic.empty()) {
       ASSIGN_OR_RETURN(deadLetters_,
                        DeadLetterProducer::create(config_.kafka, config_.deadLetterTopic, log_.child("dead-letters")));
     }
     ASSIGN_OR_RETURN(std::vector<std::unique_ptr<EventProcessor>> processors, makeProcessors());
     ASSIGN_OR_RETURN(source_, KafkaSource::subscribe(config_, log_.child("source"), rebuildWindow));
+    if (transactions_) {
+      source_->commitThrough(transactions_.get());
+      transactions_->onCommit(
+          [metrics = metrics_.get()](double seconds) { metrics->observeTransactionCommit(seconds); });
+    }
     source_->onRestoring([this](bool restoring) {
       if (restoring) metrics_->setReadiness(false, "restoring correlation state from " + config_.stateTopic);
     });
@@ -155,6 +182,13 @@ class Service {
     options.changelog = changelog_.get();
     options.checkpointEvery = config_.checkpointInterval;
     options.closeWindowsAtStop = options_.inputEndsAtStop;
+    if (transactions_) {
+      options.exactlyOnce = true;
+      options.transactionInterval = config_.transactionInterval;
+      options.flushOutputs = [producer = transactions_.get()](std::chrono::milliseconds bound) {
+        return producer->flush(bound);
+      };
+    }
     pipeline_ = std::make_unique<Pipeline>(*source_, *router_, deadLetters_.get(), std::move(processors),
                                            pack_.correlations, std::move(options), clock_);
     ProcessSignals::install();
@@ -229,6 +263,7 @@ class Service {
     totals.changelog = pipeline.changelog;
     if (changelog_) totals.changelogRetrying = changelog_->producer().retrying();
     totals.restoreRecords = source_->restoreRecords();
+    if (transactions_) totals.transactions = transactions_->counters();
     return totals;
   }
 
@@ -279,6 +314,8 @@ class Service {
   std::unique_ptr<StateChangelog> changelog_;  // likewise
   std::unique_ptr<DeadLetterProducer> deadLetters_;
   std::unique_ptr<AlertRouter> router_;
+  // Last: gone first — its abort settles (and its poller stops serving) the reports of every writer above.
+  std::unique_ptr<TransactionalProducer> transactions_;
 };
 
 }  // namespace

@@ -105,6 +105,9 @@ struct ServiceMetrics::Handles {
   GaugeFamily* taskLiveKeys = nullptr;
   std::map<std::int32_t, prometheus::Gauge*> liveKeysOf;
   prometheus::Histogram* latency = nullptr;
+  prometheus::Counter* transactionsCommitted = nullptr;
+  prometheus::Counter* transactionsAborted = nullptr;
+  prometheus::Histogram* transactionCommit = nullptr;
   GaugeFamily* lag = nullptr;
   std::map<std::pair<std::string, std::int32_t>, prometheus::Gauge*> lagByPartition;
   // What was already added to each counter (our totals restart from zero after a reload).
@@ -260,6 +263,16 @@ Result<std::unique_ptr<ServiceMetrics>> ServiceMetrics::create(const std::string
                    .Register(r)
                    .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 7.5,
                                                                     10, 30, 60, 300, 3600});
+  auto& transactions = counters("auditstream_transactions_total",
+                                "Kafka transactions of delivery: exactly_once, by outcome (aborted: read again)");
+  h.transactionsCommitted = &transactions.Add({{"outcome", "committed"}});
+  h.transactionsAborted = &transactions.Add({{"outcome", "aborted"}});
+  h.transactionCommit =
+      &prometheus::BuildHistogram()
+           .Name("auditstream_transaction_commit_seconds")
+           .Help("Sending a transaction's offsets and committing it (exactly_once)")
+           .Register(r)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5});
   Handles* raw = handles.get();
   if (!address.empty()) {
     ASSIGN_OR_RETURN(h.endpoint,
@@ -300,6 +313,8 @@ void ServiceMetrics::setHealth(const std::string& problem) {
 }
 
 void ServiceMetrics::observeDetectionLatency(double seconds) { handles_->latency->Observe(seconds); }
+
+void ServiceMetrics::observeTransactionCommit(double seconds) { handles_->transactionCommit->Observe(seconds); }
 
 void ServiceMetrics::countReload(bool succeeded) {
   (succeeded ? handles_->reloadsOk : handles_->reloadsFailed)->Increment();
@@ -382,6 +397,8 @@ void ServiceMetrics::publishSignals(const ServiceTotals& totals) {
   h.advance(h.stateBytes, totals.changelog.bytes);
   h.stateRetrying->Set(static_cast<double>(totals.changelogRetrying));
   h.advance(h.restoreRecords, totals.restoreRecords);
+  h.advance(h.transactionsCommitted, totals.transactions.committed);
+  h.advance(h.transactionsAborted, totals.transactions.aborted);
   h.advance(h.restoredKeys, totals.tasks.restoredKeys);
   h.advance(h.droppedKeys, totals.tasks.droppedKeys);
   h.advance(h.badState, totals.correlations.badState);

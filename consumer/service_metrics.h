@@ -19,6 +19,7 @@
 #include "consumer/correlation_task.h"
 #include "consumer/signal_publisher.h"
 #include "consumer/state_changelog.h"
+#include "consumer/transactional_producer.h"
 #include "engine/correlation_engine.h"
 #include "engine/event_processor.h"
 #include "sinks/alert_router.h"
@@ -63,6 +64,7 @@ struct ServiceTotals {
   ChangelogCounters changelog;
   std::uint64_t changelogRetrying = 0;
   std::uint64_t restoreRecords = 0;  // changelog records read to restore tasks
+  TransactionCounters transactions;  // delivery: exactly_once
 };
 
 class ServiceMetrics {
@@ -85,6 +87,7 @@ class ServiceMetrics {
   void setHealth(const std::string& problem);
   // Event time of the alert's last event → its handoff (acknowledged by the durable sinks, or routed).
   void observeDetectionLatency(double seconds);
+  void observeTransactionCommit(double seconds);
   void countReload(bool succeeded);
   void publish(const RuleSet& rules, const ServiceTotals& totals);
 

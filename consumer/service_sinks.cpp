@@ -20,11 +20,13 @@ Result<std::string> readSecret(const std::string& path) {
 }  // namespace
 
 Result<ServiceSinks> makeServiceSinks(const ServiceConfig& config, const Clock& clock,
-                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks, const Logger& log) {
+                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks, const Logger& log,
+                                      SharedKafkaProducer transactional) {
   ServiceSinks sinks;
   if (!config.alertsTopic.empty()) {
-    ASSIGN_OR_RETURN(std::shared_ptr<KafkaAlertSink> kafka,
-                     KafkaAlertSink::create({config.kafka, config.alertsTopic, log.child("kafka-sink")}));
+    ASSIGN_OR_RETURN(
+        std::shared_ptr<KafkaAlertSink> kafka,
+        KafkaAlertSink::create({config.kafka, config.alertsTopic, log.child("kafka-sink"), transactional}));
     sinks.routes.push_back({"kafka", {}, "informational", {}});
     sinks.counts.emplace_back([kafka = kafka.get()] {
       KafkaAlertSinkStats& stats = kafka->stats();

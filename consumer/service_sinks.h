@@ -13,6 +13,7 @@
 #include "config/service_config.h"
 #include "consumer/service_metrics.h"
 #include "sinks/alert_router.h"
+#include "sinks/kafka_delivery.h"
 
 namespace auditstream {
 
@@ -25,7 +26,9 @@ struct ServiceSinks {
 
 // Errors: a sink that cannot be created (bad Kafka property, unreadable secret file, bad Alertmanager URL).
 // The sinks log as children of `log` ("kafka-sink", "alertmanager").
+// `transactional` (delivery: exactly_once): the Kafka alerts sink writes through it.
 Result<ServiceSinks> makeServiceSinks(const ServiceConfig& config, const Clock& clock,
-                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks, const Logger& log);
+                                      const std::vector<std::shared_ptr<AlertSink>>& extraSinks, const Logger& log,
+                                      SharedKafkaProducer transactional = nullptr);
 
 }  // namespace auditstream

@@ -50,6 +50,9 @@ class SignalPublisher {
   // An applied message's latest event time.
   void observe(const StreamName& stream, EventTime latest);
   void revoked(const StreamName& stream);
+  // Forgotten without a last progress record (exactly-once, after an abort: the progress it reached was
+  // discarded with the transaction, and its input is read again).
+  void forget(const StreamName& stream) { progress_.erase(stream.index); }
   // Writes every stream's progress when a second has passed since the last time (or `now`).
   void publishProgress(bool now = false);
   bool flush(std::chrono::milliseconds timeout) { return producer_->flush(timeout); }

@@ -103,7 +103,16 @@ class Source {
   virtual void wake() = 0;
   // No message will ever come again (the end of a file); a consumer group never ends.
   virtual bool exhausted() const = 0;
+  // Exactly-once sources commit the positions in the open output transaction, with every output written
+  // since the last commit; failedPrecondition: that transaction was aborted instead (call rewind());
+  // internal: the source can never commit again (its producer was fenced: the member must stop).
   virtual Status commit(std::span<const StreamPosition> positions, bool synchronous) = 0;
+  // Exactly-once: aborts the open transaction (everything written since the last commit is discarded).
+  virtual void abort(const std::string& /*reason*/) {}
+  // Exactly-once, after an abort: every assigned stream starts again from its committed position, as
+  // after a rebalance that gave them back — the listener hears revoking() and assigned() for them (and
+  // must not commit in between). Nothing elsewhere.
+  virtual void rewind() {}
   // Stops (or resumes) delivering messages; false when it cannot.
   virtual bool pause(bool paused) = 0;
   virtual SourceStatus status() const = 0;

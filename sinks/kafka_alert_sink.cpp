@@ -17,7 +17,11 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kLogEvery = std::chrono::minutes(1);
 
 // An alert librdkafka holds (its opaque) or that waits to be re-sent.
-struct InFlight {
+struct InFlight final : KafkaDelivery {
+  InFlight(KafkaAlertSink::State* sink, std::shared_ptr<const Alert> submitted, AckCallback onAck)
+      : owner(sink), alert(std::move(submitted)), ack(std::move(onAck)) {}
+  void reported(const rd_kafka_message_t& message) override;
+  KafkaAlertSink::State* owner;
   std::shared_ptr<const Alert> alert;
   AckCallback ack;
   int attempts = 0;
@@ -39,7 +43,8 @@ struct Resend {
 struct KafkaAlertSink::State {
   KafkaAlertSinkOptions options;
   KafkaAlertSinkStats stats;
-  KafkaClientPtr producer;
+  SharedKafkaProducer producer;
+  bool transactional = false;  // options.transactional: shared, not polled here, nothing re-sent
   mutable std::mutex mutex;
   std::condition_variable settled;
   std::uint64_t outstanding = 0;
@@ -91,7 +96,8 @@ struct KafkaAlertSink::State {
   // sink is closing.
   void failed(InFlight* inFlight, rd_kafka_resp_err_t error, const std::string& why) {
     countError(rd_kafka_err2name(error));
-    if (closing.load() || refusedForGood(error) || rd_kafka_fatal_error(producer.get(), nullptr, 0) != 0) {
+    if (transactional || closing.load() || refusedForGood(error) ||
+        rd_kafka_fatal_error(producer.get(), nullptr, 0) != 0) {
       ++stats.failed;
       const bool rejected = refusedForGood(error);
       logRateLimited(rd_kafka_err2name(error), std::string(rejected ? "refused for good: " : "not delivered: ") + why);
@@ -106,18 +112,13 @@ struct KafkaAlertSink::State {
     resends.push_back({SteadyClock::now() + resendBackoff(inFlight->attempts), inFlight});
   }
 
-  void onDelivery(const rd_kafka_message_t* message) {
-    auto* inFlight = static_cast<InFlight*>(message->_private);
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+  void onDelivery(InFlight* inFlight, const rd_kafka_message_t& message) {
+    if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       ++stats.delivered;
       finish(inFlight, {});
       return;
     }
-    failed(inFlight, message->err, rd_kafka_err2str(message->err));
-  }
-
-  static void deliveryReport(rd_kafka_t* /*rk*/, const rd_kafka_message_t* message, void* opaque) {
-    static_cast<State*>(opaque)->onDelivery(message);
+    failed(inFlight, message.err, rd_kafka_err2str(message.err));
   }
 
   static void errorCallback(rd_kafka_t* rk, int error, const char* reason, void* opaque) {
@@ -135,6 +136,8 @@ struct KafkaAlertSink::State {
   }
 };
 
+void InFlight::reported(const rd_kafka_message_t& message) { owner->onDelivery(this, message); }
+
 std::string alertKafkaKey(const Alert& alert) {
   std::string key = alert.cluster + "/" + alert.rule->id;
   for (const auto& [field, value] : alert.groupBy) (key += '/') += value;
@@ -151,25 +154,33 @@ Result<std::unique_ptr<KafkaAlertSink>> KafkaAlertSink::create(KafkaAlertSinkOpt
   if (properties["acks"] != "all" && properties["acks"] != "-1") {
     return invalidArgument("kafka alert sink: acks must be all: the alerts topic is the durable record");
   }
-  ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
   auto state = std::make_unique<State>();
-  rd_kafka_conf_set_opaque(conf.get(), state.get());
-  rd_kafka_conf_set_dr_msg_cb(conf.get(), &State::deliveryReport);
-  rd_kafka_conf_set_error_cb(conf.get(), &State::errorCallback);
-  ASSIGN_OR_RETURN(state->producer, makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf)));
+  if (options.transactional) {
+    state->producer = options.transactional;
+    state->transactional = true;
+  } else {
+    ASSIGN_OR_RETURN(KafkaConfPtr conf, makeKafkaConf(properties));
+    rd_kafka_conf_set_opaque(conf.get(), state.get());
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), &routeKafkaDelivery);
+    rd_kafka_conf_set_error_cb(conf.get(), &State::errorCallback);
+    ASSIGN_OR_RETURN(KafkaClientPtr producer, makeKafkaClient(RD_KAFKA_PRODUCER, std::move(conf)));
+    state->producer = SharedKafkaProducer(producer.release(), KafkaClientDeleter());
+  }
   state->options = std::move(options);
   State* raw = state.get();
-  state->poller = std::thread([raw] {
-    nameThisThread("as-alerts-poll");
-    while (!raw->stopping.load()) {
-      rd_kafka_poll(raw->producer.get(), 100);
-      raw->resendDue();
-    }
-  });
+  if (!state->transactional) {
+    state->poller = std::thread([raw] {
+      nameThisThread("as-alerts-poll");
+      while (!raw->stopping.load()) {
+        rd_kafka_poll(raw->producer.get(), 100);
+        raw->resendDue();
+      }
+    });
+  }
   state->producing = std::thread([raw] {
     nameThisThread("as-alerts-send");
     while (std::optional<Submitted> item = raw->submitted.pop()) {
-      raw->produceWaiting(new InFlight{std::move(item->alert), std::move(item->ack)});  // NOLINT: see finish()
+      raw->produceWaiting(new InFlight(raw, std::move(item->alert), std::move(item->ack)));  // NOLINT: see finish()
     }
   });
   return std::unique_ptr<KafkaAlertSink>(new KafkaAlertSink(std::move(state)));
@@ -183,6 +194,7 @@ KafkaAlertSink::~KafkaAlertSink() {
   state_->submitted.close();
   if (state_->producing.joinable()) state_->producing.join();
   state_->stopping = true;
+  if (state_->transactional) return;  // the transactional producer settles what is outstanding
   if (state_->poller.joinable()) state_->poller.join();
   rd_kafka_flush(state_->producer.get(), 10'000);
   state_->closing = true;

@@ -27,6 +27,7 @@
 #include "common/result.h"
 #include "sinks/alert_sink.h"
 #include "sinks/kafka_client.h"
+#include "sinks/kafka_delivery.h"
 
 namespace auditstream {
 
@@ -34,6 +35,10 @@ struct KafkaAlertSinkOptions {
   KafkaProperties properties;  // bootstrap.servers and anything else for librdkafka
   std::string topic = "auditstream.alerts";
   Logger log;
+  // Set (delivery: exactly_once): alerts join this transactional producer's open transaction instead of
+  // going through a producer of the sink's own; its owner serves the reports. Nothing is re-sent: an
+  // alert that fails fails the transaction (acked kFailed: its message is read again after the abort).
+  SharedKafkaProducer transactional;
 };
 
 struct KafkaAlertSinkStats {

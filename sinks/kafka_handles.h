@@ -39,6 +39,12 @@ struct KafkaNewTopicDeleter {
   void operator()(rd_kafka_NewTopic_t* topic) const { rd_kafka_NewTopic_destroy(topic); }
 };
 
+struct KafkaGroupMetadataDeleter {
+  void operator()(rd_kafka_consumer_group_metadata_t* metadata) const {
+    rd_kafka_consumer_group_metadata_destroy(metadata);
+  }
+};
+
 using KafkaConfPtr = std::unique_ptr<rd_kafka_conf_t, KafkaConfDeleter>;
 using KafkaClientPtr = std::unique_ptr<rd_kafka_t, KafkaClientDeleter>;
 using KafkaMessagePtr = std::unique_ptr<rd_kafka_message_t, KafkaMessageDeleter>;
@@ -48,5 +54,6 @@ using KafkaEventPtr = std::unique_ptr<rd_kafka_event_t, KafkaEventDeleter>;
 using KafkaErrorPtr = std::unique_ptr<rd_kafka_error_t, KafkaErrorDeleter>;
 using KafkaAdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, KafkaAdminOptionsDeleter>;
 using KafkaNewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, KafkaNewTopicDeleter>;
+using KafkaGroupMetadataPtr = std::unique_ptr<rd_kafka_consumer_group_metadata_t, KafkaGroupMetadataDeleter>;
 
 }  // namespace auditstream

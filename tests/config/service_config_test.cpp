@@ -56,11 +56,10 @@ TEST(ServiceConfig, AFullConfig) {
 TEST(ServiceConfig, EveryProblemHasItsPosition) {
   EXPECT_EQ(problem(kMinimal + "wrkers: 4\n"),
             "c.yml:7:1: unknown key 'wrkers' (known here: cluster, correlation, create_topics, dead_letter_topic, "
-            "envelope, kafka, "
-            "limits, metrics, rules, sinks, topic_pattern, topics, workers)");
+            "delivery, envelope, kafka, limits, metrics, rules, sinks, topic_pattern, topics, transactions, workers)");
   EXPECT_EQ(problem(kMinimal + "workers: many\n"), "c.yml:7:10: workers (many) must be a whole number from 0 to 256");
   EXPECT_EQ(problem(kMinimal + "correlation: {allowed_lateness: soon}\n"),
-            "c.yml:7:33: correlation.allowed_lateness must be a duration such as 30s, 5m, 2h or 1d");
+            "c.yml:7:33: correlation.allowed_lateness must be a duration such as 100ms, 30s, 5m, 2h or 1d");
   EXPECT_EQ(problem(kMinimal + "topic_pattern: x\n"),
             "c.yml:1:1: give either topics (a list) or topic_pattern (a regex), not both or neither");
   EXPECT_EQ(problem("kafka: {group.id: x}\ntopics: [t]\nrules: [r]\nsinks: {stdout: true}\n"),
@@ -83,6 +82,36 @@ TEST(ServiceConfig, EveryProblemHasItsPosition) {
             "cluster.from lists field");
   EXPECT_EQ(problem(kMinimal + "limits: {ready_max_lag: -1}\n"),
             "c.yml:7:25: limits.ready_max_lag (-1) must be a whole number from 0 to 1000000000000");
+}
+
+// delivery: exactly_once needs every output in the transaction and a broker with transactions.
+TEST(ServiceConfig, ExactlyOnceDelivery) {
+  const std::string kafka = "kafka:\n  bootstrap.servers: 127.0.0.1:9092\n  group.id: soc\n";
+  const std::string rest = "topics: [audit.prod-1]\nrules: [config/rules]\nsinks: {kafka_topic: alerts}\n";
+  Result<ServiceConfig> config = parseServiceConfig(
+      kafka + rest + "delivery: exactly_once\ntransactions: {interval: 250ms, transactional_id: soc-0}\n", "c.yml");
+  ASSERT_TRUE(config) << config.status();
+  EXPECT_EQ(config->delivery, ServiceConfig::Delivery::kExactlyOnce);
+  EXPECT_EQ(config->transactionInterval, std::chrono::milliseconds(250));
+  EXPECT_EQ(config->transactionalId, "soc-0");
+  config = parseServiceConfig(kafka + rest, "c.yml");
+  ASSERT_TRUE(config) << config.status();
+  EXPECT_EQ(config->delivery, ServiceConfig::Delivery::kAtLeastOnce);
+  EXPECT_EQ(config->transactionInterval, std::chrono::milliseconds(100));
+  EXPECT_TRUE(config->transactionalId.starts_with("soc-")) << config->transactionalId;  // soc-<host name>
+  EXPECT_EQ(problem(kafka + rest + "delivery: twice\n"),
+            "c.yml:7:11: delivery (twice) must be at_least_once or exactly_once");
+  EXPECT_EQ(problem(kafka + "  test.mock.num.brokers: 1\n" + rest + "delivery: exactly_once\n"),
+            "c.yml:8:11: delivery: exactly_once needs a real Kafka broker: librdkafka's mock cluster "
+            "(kafka.test.mock.num.brokers) does not implement transactions");
+  EXPECT_EQ(problem(kafka + "topics: [audit.prod-1]\nrules: [r]\nsinks: {stdout: true}\ndelivery: exactly_once\n"),
+            "c.yml:7:11: delivery: exactly_once needs sinks.kafka_topic: the alerts topic is what the "
+            "transactions make exactly-once");
+  EXPECT_EQ(problem(kafka + rest + "correlation: {state: rebuild}\ndelivery: exactly_once\n"),
+            "c.yml:8:11: delivery: exactly_once needs correlation.signals: topic and correlation.state: changelog: "
+            "windows held in process or rebuilt on assignment are not part of a transaction");
+  EXPECT_EQ(problem(kafka + rest + "transactions: {interval: 0.5s}\n"),
+            "c.yml:7:26: transactions.interval must be a duration such as 100ms, 30s, 5m, 2h or 1d");
 }
 
 TEST(ServiceConfig, ClusterFromAnEventFieldAndReadinessBound) {
