@@ -99,6 +99,7 @@ void CorrelationTask::feed(const Source& source, std::int64_t offset, Signal sig
 
 std::optional<std::int64_t> CorrelationTask::take(std::int64_t offset, std::string_view bytes) {
   if (rebuilding_ && tracks(offset)) endRebuild();
+  lastTaken_ = std::max(lastTaken_, offset);
   nextOffset_ = std::max(nextOffset_, offset + 1);
   ++counters_.records;
   if (!tracks(offset) && rebuilding_) ++counters_.rebuildRecords;
@@ -163,7 +164,13 @@ void CorrelationTask::await(std::int64_t doneAt, std::shared_ptr<MessageEffects>
 }
 
 void CorrelationTask::checkpoint() {
-  if (nextOffset_ == checkpointedOffset_ && gone_.empty() && uncovered_.empty()) return;  // nothing new
+  // Not before the restored checkpoint's buffered signals are all taken again: one taken now would not
+  // have them (they would be lost with the next restore).
+  if (!restoring_.empty() && lastTaken_ < restoring_.back()) return;
+  if (nextOffset_ == checkpointedOffset_ && gone_.empty() && uncovered_.empty() && !routedSinceCheckpoint_) {
+    return;  // nothing new: no record taken, no alert routed since the last one
+  }
+  routedSinceCheckpoint_ = false;
   checkpointedOffset_ = nextOffset_;
   Requested& requested = requested_.emplace_back();
   requested.id = ++checkpoints_;
@@ -181,6 +188,9 @@ void CorrelationTask::checkpoint() {
 CorrelationTask::Round CorrelationTask::release(CorrelationThread::Fired fired) {
   Round round;
   round.alerts = std::move(fired.alerts);
+  // The next checkpoint must come even without a new record: alerts that fired after the last one
+  // (its signals were buffered then) are reflected only in a later one.
+  if (!round.alerts.empty()) routedSinceCheckpoint_ = true;
   for (auto& [id, engineCheckpoint] : fired.checkpoints) {
     while (!requested_.empty() && requested_.front().id <= id) {
       Requested requested = std::move(requested_.front());

@@ -134,6 +134,8 @@ class CorrelationTask {
   std::vector<std::int64_t> restoring_;  // the checkpoint's buffered signals still to take again (ascending)
   std::uint64_t checkpoints_ = 0;
   std::int64_t checkpointedOffset_ = -1;  // nextOffset_ at the last checkpoint
+  bool routedSinceCheckpoint_ = false;    // alerts went out since the last checkpoint was requested
+  std::int64_t lastTaken_ = -1;           // the highest offset taken
   std::vector<std::shared_ptr<MessageEffects>> uncovered_;
   std::vector<std::pair<std::string, std::string>>
       gone_;  // for the next checkpoint  // changelog: taken since the last checkpoint

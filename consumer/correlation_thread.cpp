@@ -103,9 +103,13 @@ void CorrelationThread::applyBatches() {
         }
       }
       for (Signal& signal : batch.signals) engine_->add(std::move(signal));
-      if (batch.checkpoint) {  // after every alert published so far, before any this round fires
+      if (batch.checkpoint) {
+        // After an advance, published with what it fired: the checkpoint reflects every alert that comes
+        // before it (a restore from it fires none of them again) and none that comes after.
+        std::vector<Alert> fired = engine_->advance();
         EngineCheckpoint checkpoint = engine_->takeChanges();
         std::lock_guard checkpoints(mutex_);
+        publish(std::move(fired));
         checkpoints_.emplace_back(*batch.checkpoint, std::move(checkpoint));
       }
     }

@@ -23,7 +23,11 @@ constexpr auto kFlushStep = std::chrono::milliseconds(5);
 bool Pipeline::quiesce(std::chrono::milliseconds bound) {
   const auto deadline = SteadyClock::now() + bound;
   if (!drainWorkers(bound)) return false;
+  if (options_.signalPublisher != nullptr) options_.signalPublisher->publishUnsentStarts();
   if (tasks_) {
+    // What fired so far goes out first, then a checkpoint that reflects it (taken after the tasks' last
+    // advance), then that checkpoint: the transaction's alerts are exactly what its checkpoints reflect.
+    tasks_->route(true);
     tasks_->checkpoint();
     tasks_->route(true);
   }

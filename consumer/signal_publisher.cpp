@@ -51,7 +51,8 @@ void SignalPublisher::assigned(const StreamName& stream) {
   send(progress, false);
 }
 
-void SignalPublisher::send(const Progress& progress, bool idle) {
+void SignalPublisher::send(Progress& progress, bool idle) {
+  progress.sentStart = progress.start;
   std::string bytes;
   SignalCodec::encodeProgress({progress.source, progress.watermark, idle, progress.start}, bytes);
   for (std::int32_t partition = 0; partition < partitions_; ++partition) {
@@ -81,6 +82,12 @@ void SignalPublisher::revoked(const StreamName& stream) {
   if (found == progress_.end()) return;
   if (found->second.start <= found->second.watermark) send(found->second, false);
   progress_.erase(found);
+}
+
+void SignalPublisher::publishUnsentStarts() {
+  for (auto& [index, progress] : progress_) {
+    if (progress.start <= progress.watermark && progress.start != progress.sentStart) send(progress, false);
+  }
 }
 
 void SignalPublisher::publishProgress(bool now) {

@@ -55,6 +55,11 @@ class SignalPublisher {
   void forget(const StreamName& stream) { progress_.erase(stream.index); }
   // Writes every stream's progress when a second has passed since the last time (or `now`).
   void publishProgress(bool now = false);
+  // Exactly-once, before each commit: a progress record for every stream whose earliest event time has
+  // not been written yet (once per stream and owner). The offsets a transaction commits then never go
+  // without their reader's start: first_seen learns from the earliest event any owner read, and the next
+  // owner, reading on from those offsets, starts later.
+  void publishUnsentStarts();
   bool flush(std::chrono::milliseconds timeout) { return producer_->flush(timeout); }
 
   PublisherCounters counters() const { return counters_; }
@@ -65,11 +70,12 @@ class SignalPublisher {
     SignalSource source;
     std::int64_t watermark = std::numeric_limits<std::int64_t>::min();  // none read yet: the minimum
     std::int64_t start = std::numeric_limits<std::int64_t>::max();      // the earliest event time read
+    std::int64_t sentStart = std::numeric_limits<std::int64_t>::max();  // `start` as last written
     Clock::MonotonicTime lastEvent;
     bool reportedIdle = false;
   };
 
-  void send(const Progress& progress, bool idle);
+  void send(Progress& progress, bool idle);
 
   std::unique_ptr<DurableProducer> producer_;
   std::int32_t partitions_;

@@ -71,7 +71,10 @@ Result<RestoreResult> readStateChangelog(const KafkaProperties& properties, cons
   reader["group.id"] = properties.count("group.id") ? properties.at("group.id") + ".restore" : "auditstream.restore";
   reader["enable.auto.commit"] = "false";
   reader["enable.auto.offset.store"] = "false";
-  reader["enable.partition.eof"] = "false";
+  // The end of a partition is where the reader's position reaches it, not its last record: transactional
+  // writes (delivery: exactly_once) leave commit markers and aborted records that are never delivered.
+  reader["enable.partition.eof"] = "true";
+  reader["isolation.level"] = "read_committed";
   reader.erase("auto.offset.reset");
   // Big fetches: a restore reads whole partitions (1 M keys are ~135 MB); at the default 1 MB per
   // partition per fetch it spent most of its time waiting for round trips.
@@ -115,8 +118,12 @@ Result<RestoreResult> readStateChangelog(const KafkaProperties& properties, cons
         log.info("restoring correlation state", {{"records", result.records}});
       }
       if (!message) continue;
+      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {  // its offset: the position reached
+        next[message->partition] = std::max(next[message->partition], message->offset);
+        lastRecord = now;
+        continue;
+      }
       if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
         return unavailable("cannot read the state changelog '" + topic +
                            "': " + rd_kafka_message_errstr(message.get()));
       }

@@ -1,0 +1,106 @@
+// delivery: exactly_once on the real broker (issue 16). The attack corpus — stateless attacks and every
+// bundled correlation — is produced in 21 slices; while the member consumes each of the first 20, it is
+// killed with SIGKILL at a random moment (a transaction commits every 100 ms, so the kills land in the
+// middle of transactions: alerts, signals and checkpoints written, offsets not yet committed) and
+// restarted. Read with read_committed, the alerts topic then holds every alert id `replay` gives for the
+// corpus exactly once, and nothing else.
+// - The same run with at_least_once shows copies: the test can fail.
+// - Two members without static membership, so that every kill and restart moves partitions and
+//   correlation tasks between them (rebalances mid-stream), the same.
+#include <signal.h>
+
+#include <functional>
+#include <gtest/gtest.h>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "tests/integration/group_fixture.h"
+#include "tests/support/wait_until.h"
+
+namespace auditstream {
+namespace {
+
+using namespace service_it;  // NOLINT(google-build-using-namespace): the harness of these tests
+
+constexpr int kSignalsPartitions = 4;
+constexpr std::size_t kSlices = 21;
+constexpr std::size_t kKills = 20;
+
+class ExactlyOnce : public GroupFixture {
+ protected:
+  // A member whose transactional id (and, with `staticMember`, group instance id) stays the same across
+  // its restarts, as in a StatefulSet.
+  Member& startDeliveringMember(const std::string& delivery, bool staticMember) {
+    const std::string name = run_ + "-m" + std::to_string(members_.size() + 1);
+    return startMember(kSignalsPartitions,
+                       "delivery: " + delivery + "\ntransactions: {transactional_id: " + name + "}\n",
+                       staticMember ? ", group.instance.id: " + name : "");
+  }
+
+  void waitSettled() {
+    ASSERT_TRUE(testing::waitUntil([&] { return settled(kSignalsPartitions); }, std::chrono::seconds(120),
+                                   std::chrono::milliseconds(200)))
+        << logs();
+  }
+
+  // The corpus in kSlices slices; after each of the first `kills`, `victim(i)` is killed with SIGKILL a
+  // random 50–600 ms into its consumption of the slice and restarted, and the group settles again.
+  void produceKillingThroughout(std::size_t kills, const std::function<Member&(std::size_t)>& victim) {
+    std::mt19937 random(16);  // the same kill moments on every run
+    std::uniform_int_distribution<int> delayMs(50, 600);
+    for (std::size_t slice = 0; slice < kSlices; ++slice) {
+      produceShare(static_cast<double>(slice) / kSlices, static_cast<double>(slice + 1) / kSlices);
+      if (slice >= kills) continue;
+      std::this_thread::sleep_for(std::chrono::milliseconds(delayMs(random)));
+      Member& member = victim(slice);
+      stopMember(member, SIGKILL);
+      restartMember(member);
+      ASSERT_NO_FATAL_FAILURE(waitSettled());
+    }
+  }
+
+  // Each alert id → how many times it is on the alerts topic (read_committed).
+  static std::map<std::string, int> countIds(const std::vector<ReceivedAlert>& alerts) {
+    std::map<std::string, int> counts;
+    for (const ReceivedAlert& alert : alerts) ++counts[alert.id];
+    return counts;
+  }
+};
+
+TEST_F(ExactlyOnce, AMemberKilledTwentyTimesMidTransactionWritesEveryAlertOnce) {
+  Member& member = startDeliveringMember("exactly_once", true);
+  ASSERT_NO_FATAL_FAILURE(waitSettled());
+  ASSERT_TRUE(testing::waitUntil(
+      [&] { return metricValue(member.port, R"(auditstream_transactions_total{outcome="committed"})") > 0; },
+      std::chrono::seconds(30), std::chrono::milliseconds(100)))
+      << "no transaction committed: " << logs();
+  ASSERT_NO_FATAL_FAILURE(produceKillingThroughout(kKills, [&](std::size_t) -> Member& { return member; }));
+  expectReplayAlerts(collectAndStop(), true);
+}
+
+// The control: at-least-once under the same kills repeats alerts (and loses none).
+TEST_F(ExactlyOnce, AtLeastOnceUnderTheSameKillsRepeatsAlerts) {
+  Member& member = startDeliveringMember("at_least_once", true);
+  ASSERT_NO_FATAL_FAILURE(waitSettled());
+  ASSERT_NO_FATAL_FAILURE(produceKillingThroughout(kKills / 2, [&](std::size_t) -> Member& { return member; }));
+  const std::vector<ReceivedAlert> alerts = collectAndStop();
+  expectReplayAlerts(alerts, false);
+  int repeated = 0;
+  for (const auto& [id, count] : countIds(alerts)) repeated += count > 1 ? 1 : 0;
+  EXPECT_GT(repeated, 0) << "at_least_once wrote no alert twice in " << kKills / 2 << " kills";
+}
+
+// Two members; each kill (of the one and the other in turn) expels it from the group after the session
+// timeout and its restart joins again: partitions and correlation tasks move twice per kill.
+TEST_F(ExactlyOnce, TwoMembersKilledInTurnWithRebalancesWriteEveryAlertOnce) {
+  startDeliveringMember("exactly_once", false);
+  startDeliveringMember("exactly_once", false);
+  ASSERT_NO_FATAL_FAILURE(waitSettled());
+  ASSERT_NO_FATAL_FAILURE(
+      produceKillingThroughout(kKills, [&](std::size_t kill) -> Member& { return members_[kill % members_.size()]; }));
+  expectReplayAlerts(collectAndStop(), true);
+}
+
+}  // namespace
+}  // namespace auditstream
