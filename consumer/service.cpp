@@ -7,6 +7,7 @@
 #include "config/rule_files_watch.h"
 #include "consumer/dead_letter_producer.h"
 #include "consumer/kafka_source.h"
+#include "consumer/latency_at_commit.h"
 #include "consumer/output_topics.h"
 #include "consumer/pipeline.h"
 #include "consumer/process_signals.h"
@@ -158,8 +159,11 @@ class Service {
     ASSIGN_OR_RETURN(source_, KafkaSource::subscribe(config_, log_.child("source"), rebuildWindow));
     if (transactions_) {
       source_->commitThrough(transactions_.get());
-      transactions_->onCommit(
-          [metrics = metrics_.get()](double seconds) { metrics->observeTransactionCommit(seconds); });
+      transactions_->onCommit([this](double seconds) {
+        metrics_->observeTransactionCommit(seconds);
+        for (const double latency : latencyAtCommit_.committed()) metrics_->observeDetectionLatency(latency);
+      });
+      transactions_->onAbort([this] { latencyAtCommit_.aborted(); });
     }
     source_->onRestoring([this](bool restoring) {
       if (restoring) metrics_->setReadiness(false, "restoring correlation state from " + config_.stateTopic);
@@ -174,9 +178,13 @@ class Service {
     options.correlation.idleTimeout = config_.idleTimeout;
     options.maxCommitHold = config_.maxCommitHold;
     options.queueMessages = config_.queueMessages;
-    options.deliveredLatency = [metrics = metrics_.get()](double seconds) {
-      metrics->observeDetectionLatency(seconds);
-    };
+    if (transactions_) {  // visible to read_committed consumers at the commit
+      options.deliveredLatency = [this](double seconds) { latencyAtCommit_.acknowledged(seconds); };
+    } else {
+      options.deliveredLatency = [metrics = metrics_.get()](double seconds) {
+        metrics->observeDetectionLatency(seconds);
+      };
+    }
     options.log = log_;
     options.signalPublisher = signals_.get();
     options.changelog = changelog_.get();
@@ -304,6 +312,7 @@ class Service {
   Logger log_ = options_.log;
   SystemClock clock_;
   std::unique_ptr<ServiceMetrics> metrics_;
+  LatencyAtCommit latencyAtCommit_;  // exactly_once: detection latency is measured to the commit
   std::set<PartitionKey> publishedLag_;
   SteadyClock::time_point started_;
   RuleFilesWatch ruleFiles_{config_.rules};  // reloads like SIGHUP when the files change

@@ -159,6 +159,7 @@ TransactionalProducer::Outcome TransactionalProducer::abort(const std::string& r
     return Outcome::kFatal;
   }
   ++aborted_;
+  if (onAbort_) onAbort_();
   if (begin() != Outcome::kCommitted) return Outcome::kFatal;
   return Outcome::kAborted;
 }

@@ -65,6 +65,8 @@ class TransactionalProducer {
   const std::string& why() const { return why_; }
   // Told each commit's duration (offsets sent and committed), on the committing thread.
   void onCommit(std::function<void(double seconds)> observe) { onCommit_ = std::move(observe); }
+  // Told each abort, on the aborting thread.
+  void onAbort(std::function<void()> observe) { onAbort_ = std::move(observe); }
   TransactionCounters counters() const;
 
  private:
@@ -80,6 +82,7 @@ class TransactionalProducer {
   std::string why_;
   bool fatal_ = false;
   std::function<void(double)> onCommit_;
+  std::function<void()> onAbort_;
   std::atomic<std::uint64_t> committed_{0};
   std::atomic<std::uint64_t> aborted_{0};
   std::atomic<std::uint64_t> commitMicros_{0};
