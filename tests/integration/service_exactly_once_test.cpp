@@ -7,6 +7,9 @@
 // - The same run with at_least_once shows copies: the test can fail.
 // - Two members without static membership, so that every kill and restart moves partitions and
 //   correlation tasks between them (rebalances mid-stream), the same.
+// - A zombie: a member stopped (SIGSTOP) past its session timeout while the other takes its partitions,
+//   then resumed mid-transaction, has its commit refused (KIP-447: its group generation is gone), aborts,
+//   rewinds and rejoins — and the alerts are still each there once.
 #include <signal.h>
 
 #include <functional>
@@ -99,6 +102,25 @@ TEST_F(ExactlyOnce, TwoMembersKilledInTurnWithRebalancesWriteEveryAlertOnce) {
   ASSERT_NO_FATAL_FAILURE(waitSettled());
   ASSERT_NO_FATAL_FAILURE(
       produceKillingThroughout(kKills, [&](std::size_t kill) -> Member& { return members_[kill % members_.size()]; }));
+  expectReplayAlerts(collectAndStop(), true);
+}
+
+TEST_F(ExactlyOnce, AZombieMemberIsFencedAbortsAndRejoins) {
+  Member& zombie = startDeliveringMember("exactly_once", false);
+  startDeliveringMember("exactly_once", false);
+  ASSERT_NO_FATAL_FAILURE(waitSettled());
+  produceShare(0, 0.5);
+  // Frozen past the 6 s session timeout (and within the 10 s transaction timeout: its open transaction
+  // is still its own when it wakes), while it holds uncommitted work: the other member takes over.
+  ASSERT_EQ(kill(zombie.pid, SIGSTOP), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(8));
+  produceShare(0.5, 0.75);
+  ASSERT_EQ(kill(zombie.pid, SIGCONT), 0);
+  ASSERT_TRUE(testing::waitUntil([&] { return fileText(zombie.log).find("transaction aborted") != std::string::npos; },
+                                 std::chrono::seconds(60), std::chrono::milliseconds(200)))
+      << "the zombie's transaction was not refused: " << logs();
+  ASSERT_NO_FATAL_FAILURE(waitSettled());  // it rejoined
+  produceShare(0.75, 1.0);
   expectReplayAlerts(collectAndStop(), true);
 }
 
