@@ -63,5 +63,34 @@ TEST(CorrelationCommitGate, AnAcknowledgementBeforeReleaseIsKept) {
   EXPECT_EQ(doneOffsets(done), (std::vector<std::int64_t>{3}));
 }
 
+// An aborted transaction: the open rounds are dropped without settling anything (their messages are
+// read again), a late acknowledgement of one is ignored, and the gate goes on with new rounds.
+TEST(CorrelationCommitGate, ForgetAllDropsTheOpenRoundsAndIgnoresTheirLateAcknowledgements) {
+  DoneOffsets done;
+  CorrelationCommitGate gate;
+  const auto old = gate.open(1);
+  gate.release(old, messages(done, {1}));
+  gate.forgetAll();
+  EXPECT_EQ(gate.openRounds(), 0U);
+  gate.acknowledge(old);  // served after the abort
+  EXPECT_TRUE(doneOffsets(done).empty());
+  const auto fresh = gate.open(0);
+  gate.release(fresh, messages(done, {2}));
+  EXPECT_EQ(doneOffsets(done), (std::vector<std::int64_t>{2}));
+}
+
+// A message whose outputs went with an aborted transaction settles too late to count: a new epoch
+// ignores it (its offset is read again and must not be marked done by the old copy).
+TEST(DoneOffsets, ASettleFromBeforeANewEpochIsIgnored) {
+  DoneOffsets done;
+  auto before = std::make_shared<MessageEffects>(0, 5, done);
+  done.newEpoch();
+  before->settle();
+  EXPECT_TRUE(doneOffsets(done).empty());
+  auto after = std::make_shared<MessageEffects>(0, 5, done);
+  after->settle();
+  EXPECT_EQ(doneOffsets(done), (std::vector<std::int64_t>{5}));
+}
+
 }  // namespace
 }  // namespace auditstream

@@ -1,5 +1,6 @@
 #include "consumer/correlation_thread.h"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "config/rule_pack.h"
@@ -53,6 +54,45 @@ TEST_F(CorrelationThreadTest, AlertsComeBackWithTheAppliedTimeThatCoversThem) {
   EXPECT_GE(fired.appliedThrough, kStart + 9 * kSecond);
   EXPECT_EQ(thread_->counters().signals, 10U);
   EXPECT_TRUE(thread_->takeFired().alerts.empty());  // handed out once
+}
+
+// Exactly-once commits a checkpoint with the alerts routed before it: it must reflect every one of them.
+// The checkpoint comes after the advance of its batch — the burst it completes has fired, no signal is
+// left buffered — so a task restored from it (buffered signals fed again, as from the signals topic)
+// fires nothing again. Taken before that advance, it held the ten signals as buffered: fed again they
+// fired the burst a second time.
+TEST_F(CorrelationThreadTest, ACheckpointReflectsTheAlertsThatComeWithIt) {
+  CorrelationOptions tracked = options_;
+  tracked.trackChanges = true;
+  CorrelationThread thread(std::make_unique<CorrelationEngine>(pack_.correlations, tracked));
+  std::vector<Signal> signals;
+  for (int second = 0; second < 10; ++second) {
+    signals.push_back(denied("mallory", second));
+    signals.back().origin = second;  // its signals-topic offset
+    thread.add(signals.back());
+  }
+  thread.observe(0, EventTime{kStart + 20 * kSecond});  // the watermark passes the burst in this batch
+  thread.checkpoint(1);
+  CorrelationThread::Fired fired = thread.takeFiredAfterCatchingUp(std::chrono::seconds(5));
+  ASSERT_EQ(fired.checkpoints.size(), 1U);
+  ASSERT_EQ(fired.alerts.size(), 1U);
+  const EngineCheckpoint& checkpoint = fired.checkpoints[0].second;
+  EXPECT_TRUE(checkpoint.clocks.pendingOrigins.empty());
+  CorrelationEngine restored(pack_.correlations, tracked);
+  restored.restoreClocks(checkpoint.clocks);
+  for (const KeyChange& change : checkpoint.keys) {
+    if (change.state) {
+      ASSERT_TRUE(restored.restoreKey(change.correlation, change.key, *change.state).isOk());
+    }
+  }
+  for (const Signal& signal : signals) {
+    if (std::binary_search(checkpoint.clocks.pendingOrigins.begin(), checkpoint.clocks.pendingOrigins.end(),
+                           signal.origin)) {
+      restored.add(signal);
+    }
+  }
+  restored.observe(0, EventTime{kStart + 30 * kSecond});
+  EXPECT_TRUE(restored.advance().empty()) << "the burst fired again after a restore from its own checkpoint";
 }
 
 // finish(): everything handed over is applied and every window closed, whatever the watermark.
