@@ -5,6 +5,8 @@
 // a worker, every task checkpointed after the last signal it took, every output acknowledged. Then
 // every taken message is done, and the committed offsets are exactly those of what the transaction
 // holds: a crash before the commit discards all of it, and the next owner reads it all again.
+#include <thread>
+
 #include "consumer/pipeline.h"
 
 namespace auditstream {
@@ -15,6 +17,7 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kQuiesceBound = std::chrono::seconds(10);  // well below session.timeout.ms (45 s)
 constexpr auto kDrainBeforeAbort = std::chrono::seconds(30);
 constexpr auto kFlushStep = std::chrono::milliseconds(5);
+constexpr auto kWaitStep = std::chrono::microseconds(200);
 
 }  // namespace
 
@@ -36,7 +39,9 @@ bool Pipeline::quiesce(std::chrono::milliseconds bound) {
     markDone();
     if (tracker_.inFlight() == 0) return true;
     if (SteadyClock::now() > deadline) return false;
-    if (options_.flushOutputs) options_.flushOutputs(kFlushStep);
+    // Nothing left in the producer: what is missing is still on its way to it (a sink's queue, a task's
+    // checkpoint behind its alerts); a short pause instead of a spin.
+    if (!options_.flushOutputs || options_.flushOutputs(kFlushStep)) std::this_thread::sleep_for(kWaitStep);
   }
 }
 
