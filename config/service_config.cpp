@@ -242,6 +242,12 @@ Status parseDelivery(const YamlFile& file, const YAML::Node& root, ServiceConfig
                         "changelog: windows held in process or rebuilt on assignment are not part of a "
                         "transaction");
   }
+  if (const auto isolation = config.kafka.find("isolation.level");
+      isolation != config.kafka.end() && isolation->second != "read_committed") {
+    return file.errorAt(at,
+                        "delivery: exactly_once needs kafka.isolation.level: read_committed (the default): "
+                        "the correlation tasks must not read the signals of aborted transactions");
+  }
   return Status::ok();
 }
 

@@ -110,6 +110,9 @@ TEST(ServiceConfig, ExactlyOnceDelivery) {
   EXPECT_EQ(problem(kafka + rest + "correlation: {state: rebuild}\ndelivery: exactly_once\n"),
             "c.yml:8:11: delivery: exactly_once needs correlation.signals: topic and correlation.state: changelog: "
             "windows held in process or rebuilt on assignment are not part of a transaction");
+  EXPECT_EQ(problem(kafka + "  isolation.level: read_uncommitted\n" + rest + "delivery: exactly_once\n"),
+            "c.yml:8:11: delivery: exactly_once needs kafka.isolation.level: read_committed (the default): the "
+            "correlation tasks must not read the signals of aborted transactions");
   EXPECT_EQ(problem(kafka + rest + "transactions: {interval: 0.5s}\n"),
             "c.yml:7:26: transactions.interval must be a duration such as 100ms, 30s, 5m, 2h or 1d");
 }
