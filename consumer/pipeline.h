@@ -107,7 +107,7 @@ class Pipeline final : public SourceListener {
   Pipeline& operator=(const Pipeline&) = delete;
 
   // One round of the polling loop: poll, apply outcomes, route what the correlations fired, apply
-  // back-pressure, commit (at most once a second).
+  // back-pressure, commit (at most once a second; exactly-once: every transaction interval).
   void step();
   // Drains the workers, closes the windows (with no commit hold) or leaves them for the next owner,
   // flushes the sinks and commits what is done, all bounded; closes the source.
