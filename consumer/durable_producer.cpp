@@ -77,8 +77,14 @@ struct DurableProducer::State {
   // In a transaction: dropped without `done` (the transaction fails; its input is read again).
   void failedOnce(Pending* pending, rd_kafka_resp_err_t error, const std::string& why) {
     if (transactional) {
-      log.warn(what + " not delivered; the transaction will be aborted", {{"topic", topic}, {"error", why}});
+      // A purge is an abort's doing (logged once by the transactional producer); anything else is
+      // logged as a re-send is, at most once a minute: an abort fails every record in flight.
+      const bool purged = error == RD_KAFKA_RESP_ERR__PURGE_QUEUE || error == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
       delete pending;  // NOLINT(cppcoreguidelines-owning-memory): owned by librdkafka's opaque
+      std::lock_guard lock(mutex);
+      if (!purged && firstLogOfTheMinute()) {
+        log.warn(what + " not delivered; the transaction will be aborted", {{"topic", topic}, {"error", why}});
+      }
       return;
     }
     if (refusedForGood(error)) {
@@ -90,14 +96,20 @@ struct DurableProducer::State {
     }
     if (pending->attempts++ == 0) ++retrying;
     std::lock_guard lock(mutex);
-    const auto now = SteadyClock::now();
-    if (!stopping.load() && (!loggedOnce || now - lastLogged >= kLogEvery)) {
-      loggedOnce = true;
-      lastLogged = now;
+    if (!stopping.load() && firstLogOfTheMinute()) {
       log.warn(what + " not delivered, re-sending with backoff",
                {{"topic", topic}, {"error", why}, {"waiting", retrying.load()}});
     }
-    resends.push_back({now + resendBackoff(pending->attempts), pending});
+    resends.push_back({SteadyClock::now() + resendBackoff(pending->attempts), pending});
+  }
+
+  // Under mutex: true once a minute at most (and the first time).
+  bool firstLogOfTheMinute() {
+    const auto now = SteadyClock::now();
+    if (loggedOnce && now - lastLogged < kLogEvery) return false;
+    loggedOnce = true;
+    lastLogged = now;
+    return true;
   }
 
   void resendDue() {
