@@ -248,6 +248,23 @@ Status parseDelivery(const YamlFile& file, const YAML::Node& root, ServiceConfig
                         "delivery: exactly_once needs kafka.isolation.level: read_committed (the default): "
                         "the correlation tasks must not read the signals of aborted transactions");
   }
+  // A transaction stays open for an interval and the commit's wait for the outputs: with an interval
+  // past half the timeout, the broker aborts transactions that a busy member has not finished.
+  std::int64_t timeoutMs = ServiceConfig::kDefaultTransactionTimeout.count();
+  if (const auto timeout = config.kafka.find("transaction.timeout.ms"); timeout != config.kafka.end()) {
+    const char* const end = timeout->second.data() + timeout->second.size();
+    const auto [parsedTo, error] = std::from_chars(timeout->second.data(), end, timeoutMs);
+    if (error != std::errc() || parsedTo != end || timeoutMs <= 0) {
+      return file.errorAt(root["kafka"]["transaction.timeout.ms"],
+                          "kafka.transaction.timeout.ms (" + timeout->second + ") must be a positive number of ms");
+    }
+  }
+  if (config.transactionInterval.count() * 2 > timeoutMs) {
+    return file.errorAt(root["transactions"] ? root["transactions"]["interval"] : at,
+                        "transactions.interval (" + std::to_string(config.transactionInterval.count()) +
+                            " ms) must be at most half of kafka.transaction.timeout.ms (" + std::to_string(timeoutMs) +
+                            "): the broker aborts a transaction that stays open longer");
+  }
   return Status::ok();
 }
 

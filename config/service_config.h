@@ -101,6 +101,9 @@ struct ServiceConfig {
   enum class Delivery { kAtLeastOnce, kExactlyOnce };
   Delivery delivery = Delivery::kAtLeastOnce;
   std::chrono::milliseconds transactionInterval{100};
+  // The broker aborts a transaction open longer than this (kafka.transaction.timeout.ms, when set): a
+  // member killed mid-transaction holds read_committed readers back until then, unless it restarts first.
+  static constexpr std::chrono::milliseconds kDefaultTransactionTimeout{10'000};
   std::string transactionalId;          // empty until loaded: "<group.id>-<host name>"
   int signalsPartitions = 6;            // when the service creates the topic (create_topics: its replication factor)
   std::size_t queueMessages = 100'000;  // unacknowledged messages before partitions are paused

@@ -1,6 +1,7 @@
 #include "consumer/transactional_producer.h"
 
 #include "common/thread_name.h"
+#include "config/service_config.h"
 
 namespace auditstream {
 namespace {
@@ -40,7 +41,7 @@ Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::create(Kaf
   properties["acks"] = "all";
   // A member that dies mid-transaction holds its readers (read_committed) back until this passes, unless
   // it restarts first (init_transactions aborts it at once). Kafka Streams' exactly-once default.
-  properties.try_emplace("transaction.timeout.ms", "10000");
+  properties.try_emplace("transaction.timeout.ms", std::to_string(ServiceConfig::kDefaultTransactionTimeout.count()));
   properties.try_emplace("message.timeout.ms", properties["transaction.timeout.ms"]);
   // Many small records (alerts, signals, state) per transaction: batched and compressed; a commit
   // flushes whatever lingers.

@@ -115,6 +115,15 @@ TEST(ServiceConfig, ExactlyOnceDelivery) {
             "correlation tasks must not read the signals of aborted transactions");
   EXPECT_EQ(problem(kafka + rest + "transactions: {interval: 0.5s}\n"),
             "c.yml:7:26: transactions.interval must be a duration such as 100ms, 30s, 5m, 2h or 1d");
+  EXPECT_EQ(problem(kafka + rest + "delivery: exactly_once\ntransactions: {interval: 6s}\n"),
+            "c.yml:8:26: transactions.interval (6000 ms) must be at most half of kafka.transaction.timeout.ms "
+            "(10000): the broker aborts a transaction that stays open longer");
+  config = parseServiceConfig(
+      kafka + "  transaction.timeout.ms: 30000\n" + rest + "delivery: exactly_once\ntransactions: {interval: 6s}\n",
+      "c.yml");
+  EXPECT_TRUE(config) << config.status();
+  EXPECT_EQ(problem(kafka + "  transaction.timeout.ms: soon\n" + rest + "delivery: exactly_once\n"),
+            "c.yml:4:27: kafka.transaction.timeout.ms (soon) must be a positive number of ms");
 }
 
 TEST(ServiceConfig, ClusterFromAnEventFieldAndReadinessBound) {

@@ -34,11 +34,14 @@ class ExactlyOnce : public GroupFixture {
  protected:
   // A member whose transactional id (and, with `staticMember`, group instance id) stays the same across
   // its restarts, as in a StatefulSet.
-  Member& startDeliveringMember(const std::string& delivery, bool staticMember) {
+  // `transactions` and `kafka` are more settings of those sections (YAML flow-map entries: "key: value, ").
+  Member& startDeliveringMember(const std::string& delivery, bool staticMember, const std::string& transactions = "",
+                                const std::string& kafka = "") {
     const std::string name = run_ + "-m" + std::to_string(members_.size() + 1);
-    return startMember(kSignalsPartitions,
-                       "delivery: " + delivery + "\ntransactions: {transactional_id: " + name + "}\n",
-                       staticMember ? ", group.instance.id: " + name : "");
+    return startMember(
+        kSignalsPartitions,
+        "delivery: " + delivery + "\ntransactions: {" + transactions + "transactional_id: " + name + "}\n",
+        (staticMember ? ", group.instance.id: " + name : "") + kafka);
   }
 
   void waitSettled() {
@@ -107,21 +110,47 @@ TEST_F(ExactlyOnce, TwoMembersKilledInTurnWithRebalancesWriteEveryAlertOnce) {
 }
 
 TEST_F(ExactlyOnce, AZombieMemberIsFencedAbortsAndRejoins) {
-  Member& zombie = startDeliveringMember("exactly_once", false);
+  // Commits every 3 s (a transaction may stay open 30 s): a slice produced just after one of its commits
+  // is consumed and still uncommitted when it is frozen, whatever the machine's speed. With 100 ms, a
+  // freeze after the member caught up finds its transaction empty: nothing to refuse.
+  Member& zombie = startDeliveringMember("exactly_once", false, "interval: 3s, ", ", transaction.timeout.ms: 30000");
   startDeliveringMember("exactly_once", false);
   ASSERT_NO_FATAL_FAILURE(waitSettled());
   produceShare(0, 0.5);
-  // Frozen past the 6 s session timeout (and within the 10 s transaction timeout: its open transaction
-  // is still its own when it wakes), while it holds uncommitted work: the other member takes over.
-  ASSERT_EQ(kill(zombie.pid, SIGSTOP), 0);
+  const auto committed = [&] {
+    return metricValue(zombie.port, R"(auditstream_transactions_total{outcome="committed"})");
+  };
+  // Right after a commit of the zombie's, a slice; once the zombie has taken some of it and has not
+  // committed since, it is frozen. A commit in between (a slow machine) tries the next slice.
+  constexpr int kSlicesToTry = 5;
+  bool frozenHoldingInput = false;
+  double produced = 0.5;
+  for (int attempt = 0; attempt < kSlicesToTry && !frozenHoldingInput; ++attempt) {
+    const double before = committed();
+    ASSERT_TRUE(testing::waitUntil([&] { return committed() > before; }, std::chrono::seconds(30),
+                                   std::chrono::milliseconds(20)))
+        << "the zombie committed no transaction: " << logs();
+    const double commits = committed();
+    const double events = metricValue(zombie.port, "auditstream_events_total");
+    produceShare(produced, produced + 0.05);
+    produced += 0.05;
+    const bool took = testing::waitUntil([&] { return metricValue(zombie.port, "auditstream_events_total") > events; },
+                                         std::chrono::seconds(2), std::chrono::milliseconds(20));
+    if (!took || committed() != commits) continue;
+    // Frozen past the 6 s session timeout, within its transaction's timeout: the other member takes
+    // over its partitions and tasks, and its open transaction is still its own when it wakes.
+    ASSERT_EQ(kill(zombie.pid, SIGSTOP), 0);
+    frozenHoldingInput = true;
+  }
+  ASSERT_TRUE(frozenHoldingInput) << "the zombie committed within 2 s of every slice's production: " << logs();
   std::this_thread::sleep_for(std::chrono::seconds(8));
-  produceShare(0.5, 0.75);
+  produceShare(produced, 0.875);
   ASSERT_EQ(kill(zombie.pid, SIGCONT), 0);
   ASSERT_TRUE(testing::waitUntil([&] { return fileText(zombie.log).find("transaction aborted") != std::string::npos; },
                                  std::chrono::seconds(60), std::chrono::milliseconds(200)))
       << "the zombie's transaction was not refused: " << logs();
   ASSERT_NO_FATAL_FAILURE(waitSettled());  // it rejoined
-  produceShare(0.75, 1.0);
+  produceShare(0.875, 1.0);
   expectReplayAlerts(collectAndStop(), true);
 }
 
