@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "config/map_reader.h"
 #include "config/yaml_file.h"
 #include "engine/correlation_spec.h"
 #include "engine/field_path.h"
@@ -14,114 +15,12 @@
 namespace auditstream {
 namespace {
 
-// A Sigma timespan (30s, 5m, 2h, 1d) or whole milliseconds (100ms).
-std::optional<std::int64_t> parseDuration(const std::string& text) {
-  if (text.size() > 2 && text.ends_with("ms")) {
-    std::int64_t millis = 0;
-    const char* end = text.data() + text.size() - 2;
-    const auto [stop, error] = std::from_chars(text.data(), end, millis);
-    if (error != std::errc() || stop != end || millis <= 0) return std::nullopt;
-    return millis * 1'000'000;
-  }
-  return parseTimespan(text);
-}
-
 // The member's default transactional.id: stable across its restarts on one host (a StatefulSet's pod).
 std::string hostName() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "localhost";
   return name;
 }
-
-// Reads one YAML map: every key must be known; values are checked as they are read.
-class MapReader {
- public:
-  MapReader(const YamlFile& file, const YAML::Node& node, std::string path)
-      : file_(file), node_(node), path_(std::move(path)) {}
-
-  Status expectMap() const {
-    if (!node_.IsMap()) return file_.errorAt(node_, (path_.empty() ? "the config" : path_) + " must be a map");
-    return Status::ok();
-  }
-  Status onlyKnown(const std::set<std::string>& known) const {
-    for (const auto& entry : node_) {
-      const std::string key = entry.first.Scalar();
-      if (!known.contains(key)) {
-        std::string list;
-        for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
-        return file_.errorAt(entry.first, "unknown key '" + qualified(key) + "' (known here: " + list + ")");
-      }
-    }
-    return Status::ok();
-  }
-  YAML::Node operator[](const std::string& key) const { return node_[key]; }
-  std::string qualified(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
-  Status string(const std::string& key, std::string& out) const {
-    const YAML::Node value = node_[key];
-    if (!value) return Status::ok();
-    if (!value.IsScalar()) return file_.errorAt(value, qualified(key) + " must be a string");
-    out = value.Scalar();
-    return Status::ok();
-  }
-  Status strings(const std::string& key, std::vector<std::string>& out) const {
-    const YAML::Node value = node_[key];
-    if (!value) return Status::ok();
-    if (value.IsScalar()) {
-      out = {value.Scalar()};
-      return Status::ok();
-    }
-    if (!value.IsSequence()) return file_.errorAt(value, qualified(key) + " must be a list of strings");
-    out.clear();
-    for (const YAML::Node& item : value) {
-      if (!item.IsScalar()) return file_.errorAt(item, qualified(key) + " must be a list of strings");
-      out.push_back(item.Scalar());
-    }
-    return Status::ok();
-  }
-  template <typename Number>
-  Status number(const std::string& key, Number& out, Number min, Number max) const {
-    const YAML::Node value = node_[key];
-    if (!value) return Status::ok();
-    Number parsed{};
-    const std::string text = value.IsScalar() ? value.Scalar() : "";
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size() || parsed < min || parsed > max) {
-      return file_.errorAt(value, qualified(key) + " (" + text + ") must be a whole number from " +
-                                      std::to_string(min) + " to " + std::to_string(max));
-    }
-    out = parsed;
-    return Status::ok();
-  }
-  Status boolean(const std::string& key, bool& out) const {
-    const YAML::Node value = node_[key];
-    if (!value) return Status::ok();
-    if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
-      return file_.errorAt(value, qualified(key) + " must be true or false");
-    }
-    out = value.Scalar() == "true";
-    return Status::ok();
-  }
-  template <typename Duration>
-  Status duration(const std::string& key, Duration& out, bool zeroAllowed = false) const {
-    const YAML::Node value = node_[key];
-    if (!value) return Status::ok();
-    const std::string text = value.IsScalar() ? value.Scalar() : std::string();
-    const bool zero = zeroAllowed && (text == "0" || text == "0s");
-    const std::optional<std::int64_t> nanos = zero ? std::optional<std::int64_t>(0) : parseDuration(text);
-    if (!nanos) {
-      return file_.errorAt(value, qualified(key) + " must be a duration such as " + (zeroAllowed ? "0s, " : "") +
-                                      "100ms, 30s, 5m, 2h or 1d");
-    }
-    out = std::chrono::duration_cast<Duration>(std::chrono::nanoseconds(nanos.value_or(0)));
-    return Status::ok();
-  }
-
- private:
-  const YamlFile& file_;
-  YAML::Node node_;
-  std::string path_;
-};
 
 Status parseCluster(const YamlFile& file, const YAML::Node& node, ClusterIdentity& cluster) {
   MapReader map(file, node, "cluster");

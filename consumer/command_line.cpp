@@ -87,18 +87,21 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string_view>& args) 
   if (first == "replay") return parseRulesCommand(Command::kReplay, args);
   if (first == "validate") return parseRulesCommand(Command::kValidate, args);
   if (first == "demo") return parseRulesCommand(Command::kDemo, args);
-  if (first == "run") {
-    static constexpr const char* kRunUsage =
-        "run: usage: auditstream run --config FILE [--stage consume|parse|detect] [--log-format kv|json] "
-        "[--log-level debug|info|warn|error]";
-    parsed.command = Command::kRun;
+  if (first == "run" || first == "ingest") {
+    const bool run = first == "run";
+    const char* const kRunUsage =
+        run ? "run: usage: auditstream run --config FILE [--stage consume|parse|detect] [--log-format kv|json] "
+              "[--log-level debug|info|warn|error]"
+            : "ingest: usage: auditstream ingest --config FILE [--log-format kv|json] "
+              "[--log-level debug|info|warn|error]";
+    parsed.command = run ? Command::kRun : Command::kIngest;
     if (args.size() % 2 == 0) return invalidArgument(kRunUsage);  // every flag takes one value
     for (std::size_t i = 1; i + 1 < args.size(); i += 2) {
       const std::string_view flag = args[i];
       const std::string_view value = args[i + 1];
       if (flag == "--config") {
         parsed.configPath = std::string(value);
-      } else if (flag == "--stage") {
+      } else if (flag == "--stage" && run) {
         if (value == "consume") {
           parsed.stage = PipelineStage::kConsume;
         } else if (value == "parse") {
@@ -108,11 +111,11 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string_view>& args) 
         }
       } else if (flag == "--log-format") {
         const Result<LogFormat> format = parseLogFormat(value);
-        if (!format) return invalidArgument("run: " + format.status().message());
+        if (!format) return invalidArgument(std::string(first) + ": " + format.status().message());
         parsed.logFormat = *format;
       } else if (flag == "--log-level") {
         const Result<LogLevel> level = parseLogLevel(value);
-        if (!level) return invalidArgument("run: " + level.status().message());
+        if (!level) return invalidArgument(std::string(first) + ": " + level.status().message());
         parsed.logLevel = *level;
       } else {
         return invalidArgument(kRunUsage);
@@ -144,6 +147,9 @@ std::string usageText() {
          "      (docs/config.md); SIGTERM drains and commits, SIGHUP reloads the rules; --stage consume or\n"
          "      parse stops each message after that stage (ceilings for benchmarks, no alerts); logs are\n"
          "      one record a line on stderr, key=value (kv, the default) or JSON objects (json)\n"
+         "  auditstream ingest --config FILE [--log-format kv|json] [--log-level debug|info|warn|error]\n"
+         "      the HTTPS endpoint for kube-apiservers' audit webhook backends: each event to its cluster's\n"
+         "      Kafka topic, 200 once Kafka has acknowledged the whole batch (docs/ingest.md)\n"
          "  auditstream replay --rules DIR... [--threads N] [--cluster NAME] [--quiet] [FILE...|-]\n"
          "      match audit events (JSON lines, JSON documents, EventLists, Fluent Bit / Event Hubs\n"
          "      envelopes) against Sigma rules; alerts as JSON lines on stdout, a summary on stderr\n"

@@ -12,11 +12,11 @@
 
 namespace auditstream {
 
-enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo, kRun };
+enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo, kRun, kIngest };
 
 struct CommandLine {
   Command command = Command::kHelp;
-  std::string configPath;                        // run: --config
+  std::string configPath;                        // run, ingest: --config
   PipelineStage stage = PipelineStage::kDetect;  // run: --stage consume|parse|detect
   LogFormat logFormat = LogFormat::kKeyValue;    // run: --log-format kv|json
   LogLevel logLevel = LogLevel::kInfo;           // run: --log-level debug|info|warn|error

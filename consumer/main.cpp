@@ -6,6 +6,7 @@
 
 #include "consumer/command_line.h"
 #include "consumer/demo_command.h"
+#include "consumer/ingest_command.h"
 #include "consumer/replay_command.h"
 #include "consumer/service.h"
 #include "consumer/validate_command.h"
@@ -40,6 +41,8 @@ int runCommand(const std::vector<std::string_view>& args) {
       options.log = Logger::toStderr(parsed->logFormat, parsed->logLevel, "auditstream");
       return runService(parsed->configPath, std::move(options));
     }
+    case Command::kIngest:
+      return runIngest(parsed->configPath, Logger::toStderr(parsed->logFormat, parsed->logLevel, "auditstream"));
   }
   return 0;
 }

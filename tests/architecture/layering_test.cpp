@@ -53,6 +53,13 @@ TEST(Layering, SinksDoNotReachIntoTheConsumer) {
       << describe(findForbiddenLinks(kSourceDir / "sinks", {"auditstream_consumer"}));
 }
 
+TEST(Layering, IngestDoesNotReachIntoTheConsumer) {
+  EXPECT_TRUE(findForbiddenIncludes(kSourceDir / "ingest", {"consumer/"}).empty())
+      << describe(findForbiddenIncludes(kSourceDir / "ingest", {"consumer/"}));
+  EXPECT_TRUE(findForbiddenLinks(kSourceDir / "ingest", {"auditstream_consumer"}).empty())
+      << describe(findForbiddenLinks(kSourceDir / "ingest", {"auditstream_consumer"}));
+}
+
 TEST(Layering, TheServiceDoesNotLinkTheLoadTest) {
   EXPECT_TRUE(findForbiddenIncludes(kSourceDir / "consumer", {"loadtest/"}).empty())
       << describe(findForbiddenIncludes(kSourceDir / "consumer", {"loadtest/"}));

@@ -116,13 +116,19 @@ const char* serviceBinary() {
 }
 
 pid_t spawnService(const std::string& configPath, const std::string& logPath) {
+  return spawnCommand({"run", "--config", configPath}, logPath);
+}
+
+pid_t spawnCommand(const std::vector<std::string>& args, const std::string& logPath) {
   const char* binary = serviceBinary();
-  const char* argv[] = {binary, "run", "--config", configPath.c_str(), nullptr};
+  std::vector<char*> argv = {const_cast<char*>(binary)};
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_t pid = -1;
-  if (posix_spawn(&pid, binary, &actions, nullptr, const_cast<char**>(argv), environ) != 0) pid = -1;
+  if (posix_spawn(&pid, binary, &actions, nullptr, argv.data(), environ) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   return pid;
 }

@@ -44,6 +44,8 @@ const char* serviceBinary();
 
 // Starts `auditstream run --config CONFIG` with stderr to LOG (appended); the pid, or -1.
 pid_t spawnService(const std::string& configPath, const std::string& logPath);
+// Starts the binary with `args` (`ingest --config FILE`), stderr to LOG (appended); the pid, or -1.
+pid_t spawnCommand(const std::vector<std::string>& args, const std::string& logPath);
 
 std::string fileText(const std::string& path);
 
