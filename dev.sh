@@ -19,7 +19,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev                              # tests and benchmarks
   clang-format-14 clang-14 libclang-rt-14-dev                             # format check, libFuzzer
   openjdk-17-jre-headless maven kcat                                      # the real Kafka broker
-  libssl-dev libcivetweb-dev openssl                                      # ingest: HTTPS (civetweb loads libssl.so)
+  libboost-dev libssl-dev openssl                                         # ingest: HTTPS (Boost.Beast over OpenSSL)
   prometheus-alertmanager python3 curl                                    # the real Alertmanager + webhook
   gnuplot-nox                                                             # BENCHMARKS.md plots (loadtest/bench-e2e)
 )

@@ -1,62 +1,43 @@
 #include "ingest/webhook_server.h"
 
-#include <civetweb.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <mutex>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <openssl/x509.h>
-#include <string>
+#include <optional>
+#include <thread>
 #include <vector>
 
 namespace auditstream {
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Tcp = asio::ip::tcp;
 
-const char* reasonPhrase(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
-  }
-}
+constexpr auto kHandshakeBound = std::chrono::seconds(10);
+constexpr auto kIdleBound = std::chrono::seconds(60);  // a request's arrival, whole, on a kept-alive connection
+constexpr auto kWriteBound = std::chrono::seconds(30);
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 
-std::string opensslErrors() {
-  std::string text;
-  while (const unsigned long code = ERR_get_error()) {
-    char buffer[256];
-    ERR_error_string_n(code, buffer, sizeof buffer);
-    text += (text.empty() ? "" : "; ") + std::string(buffer);
-  }
-  return text.empty() ? "no detail from OpenSSL" : text;
-}
-
-// The subject CN of the client's certificate, when it sent one (TLS verified it against the client CA).
-std::string clientCn(const mg_request_info* info) {
-  if (info->client_cert == nullptr || info->client_cert->peer_cert == nullptr) return {};
-  auto* certificate = static_cast<X509*>(info->client_cert->peer_cert);
+// The subject CN of the certificate the client presented (TLS verified it against the client CA).
+std::string clientCn(SSL* ssl) {
+  X509* certificate = SSL_get1_peer_certificate(ssl);
+  if (certificate == nullptr) return {};
   char name[256] = {};
   const int length = X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, name, sizeof name);
+  X509_free(certificate);
   return length > 0 ? std::string(name, static_cast<std::size_t>(length)) : std::string();
 }
 
-void reply(mg_connection* connection, const WebhookResponse& response) {
-  std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " + reasonPhrase(response.status) +
-                     "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(response.body.size()) +
-                     "\r\n";
-  if (response.retryAfterSeconds > 0) head += "Retry-After: " + std::to_string(response.retryAfterSeconds) + "\r\n";
-  // A body left unread (413) would be taken for the next request: the connection ends with this answer.
-  if (response.status == 413) head += "Connection: close\r\n";
-  head += "\r\n";
-  mg_write(connection, head.data(), head.size());
-  mg_write(connection, response.body.data(), response.body.size());
+std::string jsonMessage(int status, const std::string& message) {
+  return "{\"code\":" + std::to_string(status) + ",\"message\":\"" + message + "\"}\n";
 }
 
 }  // namespace
@@ -65,119 +46,186 @@ struct WebhookServer::State {
   WebhookServerOptions options;
   Handler handler;
   Logger log;
-  std::string tlsError;  // set by the TLS set-up callback
-  mg_context* context = nullptr;
+  asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_server};
+  Tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
 
-  int serve(mg_connection* connection) {
-    const mg_request_info* info = mg_get_request_info(connection);
-    const char* authorization = mg_get_header(connection, "Authorization");
-    const std::string cn = clientCn(info);
-    WebhookRequest request{info->request_method != nullptr ? info->request_method : "",
-                           info->local_uri != nullptr ? info->local_uri : "",
-                           authorization != nullptr ? authorization : "",
-                           cn,
-                           {}};
-    const auto tooLarge = [&] {
-      return WebhookResponse{413, "{\"code\":413,\"message\":\"the body is larger than max_body_bytes (" +
-                                      std::to_string(options.maxBodyBytes) + ")\"}\n"};
-    };
-    if (info->content_length > static_cast<long long>(options.maxBodyBytes)) {
-      reply(connection, tooLarge());
-      return 413;
-    }
-    std::string body;
-    if (info->content_length > 0) body.reserve(static_cast<std::size_t>(info->content_length));
-    char chunk[kReadChunk];
-    while (true) {
-      const int read = mg_read(connection, chunk, sizeof chunk);
-      if (read <= 0) break;
-      body.append(chunk, static_cast<std::size_t>(read));
-      if (body.size() > options.maxBodyBytes) {  // chunked, or a Content-Length that lied
-        reply(connection, tooLarge());
-        return 413;
-      }
-    }
-    request.body = body;
-    const WebhookResponse response = handler(request);
-    reply(connection, response);
-    return response.status;
-  }
+  explicit State(unsigned concurrency) : io(static_cast<int>(concurrency)) {}
 
-  // civetweb's TLS set-up, done here: certificate chain, key, client CA, TLS ≥ 1.2.
-  int setUpTls(SSL_CTX* tls) {
-    SSL_CTX_set_min_proto_version(tls, TLS1_2_VERSION);
-    if (SSL_CTX_use_certificate_chain_file(tls, options.certificateFile.c_str()) != 1) {
-      tlsError = "the certificate " + options.certificateFile + ": " + opensslErrors();
-      return -1;
-    }
-    if (SSL_CTX_use_PrivateKey_file(tls, options.keyFile.c_str(), SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(tls) != 1) {
-      tlsError = "the key " + options.keyFile + ": " + opensslErrors();
-      return -1;
-    }
-    if (!options.clientCaFile.empty()) {
-      if (SSL_CTX_load_verify_locations(tls, options.clientCaFile.c_str(), nullptr) != 1) {
-        tlsError = "the client CA " + options.clientCaFile + ": " + opensslErrors();
-        return -1;
-      }
-      // A client may come with a bearer token instead: a certificate is verified when sent, not required.
-      SSL_CTX_set_verify(tls, SSL_VERIFY_PEER, nullptr);
-      SSL_CTX_set_client_CA_list(tls, SSL_load_client_CA_file(options.clientCaFile.c_str()));
-    }
-    return 1;
-  }
+  void accept();
 };
+
+namespace {
+
+// One TLS connection: handshake, then requests in turn until the client closes it, a timeout, or a 413.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Tcp::socket socket, WebhookServer::State& server) : server_(server), stream_(std::move(socket), server.tls) {}
+
+  void start() {
+    beast::get_lowest_layer(stream_).expires_after(kHandshakeBound);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code error) { self->handshaken(error); });
+  }
+
+ private:
+  void handshaken(beast::error_code error) {
+    if (error) {
+      // A client certificate that does not verify, a scanner, a plain-HTTP client: not the server's problem.
+      server_.log.debug("TLS handshake failed", {{"reason", error.message()}});
+      return;
+    }
+    clientCn_ = clientCn(stream_.native_handle());
+    read();
+  }
+
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(server_.options.maxBodyBytes);
+    beast::get_lowest_layer(stream_).expires_after(kIdleBound);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code error, std::size_t) { self->received(error); });
+  }
+
+  void received(beast::error_code error) {
+    if (error == http::error::body_limit) {
+      respond(413,
+              jsonMessage(
+                  413, "the body is larger than max_body_bytes (" + std::to_string(server_.options.maxBodyBytes) + ")"),
+              0, false);
+      return;
+    }
+    if (error) {
+      if (error != http::error::end_of_stream && error != asio::ssl::error::stream_truncated) {
+        server_.log.debug("request not read", {{"reason", error.message()}});
+      }
+      close();
+      return;
+    }
+    const http::request<http::string_body>& request = parser_->get();
+    const std::string_view target(request.target().data(), request.target().size());
+    const std::string_view method(request.method_string().data(), request.method_string().size());
+    const auto authorization = request.find(http::field::authorization);
+    WebhookRequest incoming{method, target.substr(0, target.find('?')),
+                            authorization != request.end()
+                                ? std::string_view(authorization->value().data(), authorization->value().size())
+                                : std::string_view(),
+                            clientCn_, request.body()};
+    const WebhookResponse response = server_.handler(incoming);
+    respond(response.status, response.body, response.retryAfterSeconds, request.keep_alive());
+  }
+
+  void respond(int status, std::string body, int retryAfterSeconds, bool keepAlive) {
+    response_.emplace(static_cast<http::status>(status), 11);
+    response_->set(http::field::content_type, "application/json");
+    if (retryAfterSeconds > 0) response_->set(http::field::retry_after, std::to_string(retryAfterSeconds));
+    response_->keep_alive(keepAlive);
+    response_->body() = std::move(body);
+    response_->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(kWriteBound);
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this(), keepAlive](beast::error_code error, std::size_t) {
+                        if (error || !keepAlive) {
+                          self->close();
+                          return;
+                        }
+                        self->read();
+                      });
+  }
+
+  void close() {
+    beast::get_lowest_layer(stream_).expires_after(kHandshakeBound);
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    });
+  }
+
+  WebhookServer::State& server_;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::string clientCn_;
+};
+
+}  // namespace
+
+void WebhookServer::State::accept() {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, Tcp::socket socket) {
+    if (error == asio::error::operation_aborted) return;  // stopping
+    if (!error) std::make_shared<Session>(std::move(socket), *this)->start();
+    accept();
+  });
+}
 
 WebhookServer::WebhookServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 WebhookServer::~WebhookServer() {
-  if (state_ && state_->context != nullptr) mg_stop(state_->context);
+  beast::error_code ignored;
+  asio::post(state_->io, [state = state_.get()] {
+    beast::error_code closing;
+    state->acceptor.close(closing);
+  });
+  state_->io.stop();
+  for (std::thread& thread : state_->threads) thread.join();
+  state_->acceptor.close(ignored);
 }
 
 Result<std::unique_ptr<WebhookServer>> WebhookServer::start(const WebhookServerOptions& options, Handler handler,
                                                             Logger log) {
-  static std::once_flag initialised;  // civetweb's process-wide set-up (it loads OpenSSL once)
-  std::call_once(initialised, [] { mg_init_library(MG_FEATURES_SSL); });
-  auto state = std::make_unique<State>();
+  auto state = std::make_unique<State>(options.threads);
   state->options = options;
   state->handler = std::move(handler);
   state->log = std::move(log);
-  const std::string ports = options.address + "s";
-  const std::string threads = std::to_string(options.threads);
-  const char* settings[] = {"listening_ports",
-                            ports.c_str(),
-                            "num_threads",
-                            threads.c_str(),
-                            "enable_keep_alive",
-                            "yes",
-                            "request_timeout_ms",
-                            "30000",
-                            "ssl_protocol_version",
-                            "4",  // TLS 1.2 and newer (also set on the context)
-                            nullptr};
-  mg_callbacks callbacks{};
-  callbacks.init_ssl = [](void* context, void* self) {
-    return static_cast<State*>(self)->setUpTls(static_cast<SSL_CTX*>(context));
-  };
-  callbacks.log_message = [](const mg_connection* connection, const char* message) {
-    // Handshakes that fail (a client certificate that does not verify, a scanner) are not the server's
-    // problem: debug level.
-    const mg_context* context = mg_get_context(connection);
-    if (auto* self = static_cast<State*>(mg_get_user_data(context))) self->log.debug("https", {{"detail", message}});
-    return 1;
-  };
-  State* raw = state.get();
-  raw->context = mg_start(&callbacks, raw, settings);
-  if (raw->context == nullptr) {
-    if (!raw->tlsError.empty()) return invalidArgument("TLS set-up failed: " + raw->tlsError);
-    return unavailable("cannot serve HTTPS on " + options.address + " (in use, or not an address of this host)");
+
+  asio::ssl::context& tls = state->tls;
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                  asio::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+  beast::error_code error;
+  tls.use_certificate_chain_file(options.certificateFile, error);
+  if (error) return invalidArgument("TLS: the certificate " + options.certificateFile + ": " + error.message());
+  tls.use_private_key_file(options.keyFile, asio::ssl::context::pem, error);
+  if (error) return invalidArgument("TLS: the key " + options.keyFile + ": " + error.message());
+  if (!options.clientCaFile.empty()) {
+    tls.load_verify_file(options.clientCaFile, error);
+    if (error) return invalidArgument("TLS: the client CA " + options.clientCaFile + ": " + error.message());
+    // A client may come with a bearer token instead: a certificate is verified when sent, not required.
+    tls.set_verify_mode(asio::ssl::verify_peer, error);
+    SSL_CTX_set_client_CA_list(tls.native_handle(), SSL_load_client_CA_file(options.clientCaFile.c_str()));
   }
-  mg_set_request_handler(
-      raw->context, "/",
-      [](mg_connection* connection, void* self) { return static_cast<State*>(self)->serve(connection); }, raw);
+
+  const std::size_t colon = options.address.rfind(':');
+  if (colon == std::string::npos) return invalidArgument("ingest.address (" + options.address + ") must be host:port");
+  std::string host = options.address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const asio::ip::address address = asio::ip::make_address(host, error);
+  if (error) return invalidArgument("ingest.address (" + options.address + "): " + error.message());
+  unsigned long port = 0;
+  try {
+    port = std::stoul(options.address.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = 65536;
+  }
+  if (port > 65535) return invalidArgument("ingest.address (" + options.address + ") must end in a port number");
+  const Tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  Tcp::acceptor& acceptor = state->acceptor;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) return unavailable("cannot serve HTTPS on " + options.address + ": " + error.message());
+
   auto server = std::unique_ptr<WebhookServer>(new WebhookServer(std::move(state)));
-  mg_server_port port{};
-  if (mg_get_server_ports(server->state_->context, 1, &port) >= 1) server->port_ = port.port;
+  server->port_ = server->state_->acceptor.local_endpoint().port();
+  server->state_->accept();
+  for (unsigned i = 0; i < options.threads; ++i) {
+    server->state_->threads.emplace_back([state = server->state_.get()] { state->io.run(); });
+  }
   return server;
 }
 

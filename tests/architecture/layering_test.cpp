@@ -21,7 +21,8 @@ const std::vector<std::string> kIoHeaders = {
     "librdkafka/", "rdkafka",     "prometheus/",  "curl/",    "yaml-cpp/",   "civetweb", "httplib",
     "boost/asio",  "boost/beast", "sys/socket.h", "netinet/", "arpa/inet.h", "netdb.h",
 };
-const std::vector<std::string> kIoTargets = {"RDKAFKA", "CURL::", "prometheus-cpp", "yaml-cpp", "civetweb"};
+const std::vector<std::string> kIoTargets = {"RDKAFKA",  "CURL::",  "prometheus-cpp", "yaml-cpp",
+                                             "civetweb", "Boost::", "OpenSSL::"};
 
 std::string describe(const std::vector<ForbiddenInclude>& found) {
   std::string text;

@@ -197,4 +197,19 @@ double metricValue(int port, const std::string& series) {
   return 0;
 }
 
+// Runs `kafka-local VERB DIR`; the bootstrap address it prints (start, restart), or "" when it failed.
+std::string kafkaLocal(const std::string& verb, const fs::path& dir) {
+  const std::string command = std::string(AUDITSTREAM_KAFKA_LOCAL) + " " + verb + " " + dir.string() + " 2>>" +
+                              (dir.parent_path() / "kafka-local.log").string();
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  char line[256] = {};
+  std::string out;
+  while (std::fgets(line, sizeof line, pipe) != nullptr) out += line;
+  const int status = pclose(pipe);
+  if (status != 0) return "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return verb == "stop" ? "stopped" : out;
+}
+
 }  // namespace auditstream::service_it

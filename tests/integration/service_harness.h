@@ -69,4 +69,9 @@ std::string httpGet(int port, const std::string& path);
 // unreachable.
 double metricValue(int port, const std::string& series);
 
+// Runs `deploy/kafka/kafka-local VERB DIR` (a broker of the test's own: start, stop, restart); the
+// bootstrap address it prints (start, restart), "stopped", or "" when it failed (its stderr is appended
+// to DIR/../kafka-local.log).
+std::string kafkaLocal(const std::string& verb, const fs::path& dir);
+
 }  // namespace auditstream::service_it

@@ -28,21 +28,6 @@ using namespace service_it;  // NOLINT(google-build-using-namespace): the harnes
 
 constexpr auto kOutage = std::chrono::seconds(60);
 
-// Runs `kafka-local VERB DIR`; the bootstrap address it prints (start, restart), or "" when it failed.
-std::string kafkaLocal(const std::string& verb, const fs::path& dir) {
-  const std::string command = std::string(AUDITSTREAM_KAFKA_LOCAL) + " " + verb + " " + dir.string() + " 2>>" +
-                              (dir.parent_path() / "kafka-local.log").string();
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return "";
-  char line[256] = {};
-  std::string out;
-  while (std::fgets(line, sizeof line, pipe) != nullptr) out += line;
-  const int status = pclose(pipe);
-  if (status != 0) return "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return verb == "stop" ? "stopped" : out;
-}
-
 TEST(ServiceOutage, AnAlertFiredWhileTheBrokerIsDownReachesTheAlertsTopicAfterIt) {
   const std::string group = testing::uniqueName("outage");
   const fs::path work = fs::temp_directory_path() / group;
