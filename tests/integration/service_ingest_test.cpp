@@ -20,6 +20,7 @@
 #include "sinks/kafka_admin.h"
 #include "sinks/kafka_client.h"
 #include "tests/integration/service_harness.h"
+#include "tests/integration/tls_material.h"
 #include "tests/support/integration_servers.h"
 #include "tests/support/wait_until.h"
 
@@ -27,37 +28,6 @@ namespace auditstream {
 namespace {
 
 using namespace service_it;  // NOLINT(google-build-using-namespace): the harness of these tests
-
-// Certificates for the whole suite: a CA, the server's (localhost, 127.0.0.1), two clients of the CA
-// (one a configured client, one not) and one client of another CA.
-class Certificates {
- public:
-  explicit Certificates(const fs::path& dir) : dir_(dir) {
-    fs::create_directories(dir);
-    run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca");
-    run("openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.crt -days 2 -subj /CN=other");
-    sign("server", "localhost", "ca", "subjectAltName=DNS:localhost,IP:127.0.0.1");
-    sign("prod-2", "apiserver-prod-2", "ca", "extendedKeyUsage=clientAuth");
-    sign("stranger", "stranger", "ca", "extendedKeyUsage=clientAuth");
-    sign("forged", "apiserver-prod-2", "other-ca", "extendedKeyUsage=clientAuth");
-  }
-  std::string path(const std::string& file) const { return (dir_ / file).string(); }
-  bool ok() const { return ok_; }
-
- private:
-  void run(const std::string& command) {
-    const std::string line = "cd " + dir_.string() + " && " + command + " >>openssl.log 2>&1";
-    ok_ = ok_ && std::system(line.c_str()) == 0;
-  }
-  void sign(const std::string& name, const std::string& cn, const std::string& ca, const std::string& extension) {
-    std::ofstream(dir_ / (name + ".ext")) << extension << "\n";
-    run("openssl req -newkey rsa:2048 -nodes -keyout " + name + ".key -out " + name + ".csr -subj /CN=" + cn);
-    run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".crt -CAkey " + ca + ".key -CAcreateserial -out " + name +
-        ".crt -days 2 -extfile " + name + ".ext");
-  }
-  fs::path dir_;
-  bool ok_ = true;
-};
 
 std::string event(const std::string& auditId) {
   return R"({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":")" + auditId +
