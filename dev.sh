@@ -20,6 +20,7 @@ packages=(
   clang-format-14 clang-14 libclang-rt-14-dev                             # format check, libFuzzer
   openjdk-17-jre-headless maven kcat                                      # the real Kafka broker
   libboost-dev libssl-dev openssl                                         # ingest: HTTPS (Boost.Beast over OpenSSL)
+  etcd-server                                                             # the real kube-apiserver's store
   prometheus-alertmanager python3 curl                                    # the real Alertmanager + webhook
   gnuplot-nox                                                             # BENCHMARKS.md plots (loadtest/bench-e2e)
 )
@@ -48,6 +49,8 @@ install_packages() {
 setup() {
   timed "apt packages" install_packages
   timed "Kafka jars" deploy/kafka/kafka-local fetch
+  # Built from the Go module proxy once per machine (about 4-7 minutes), then cached like the jars.
+  timed "kube-apiserver" deploy/kube-apiserver/kube-apiserver-local fetch
 }
 
 build() {
