@@ -21,6 +21,7 @@ packages=(
   openjdk-17-jre-headless maven kcat                                      # the real Kafka broker
   libboost-dev libssl-dev openssl                                         # ingest: HTTPS (Boost.Beast over OpenSSL)
   etcd-server                                                             # the real kube-apiserver's store
+  rsyslog rsyslog-kafka                                                   # a real audit-log shipper (imfile + omkafka)
   prometheus-alertmanager python3 curl                                    # the real Alertmanager + webhook
   gnuplot-nox                                                             # BENCHMARKS.md plots (loadtest/bench-e2e)
 )

@@ -26,7 +26,10 @@ Result<double> positiveNumber(const std::string& name, const std::string& option
 Result<CommandLine> parseRulesCommand(Command command, const std::vector<std::string_view>& args) {
   CommandLine parsed;
   parsed.command = command;
-  const std::string name = command == Command::kReplay ? "replay" : command == Command::kDemo ? "demo" : "validate";
+  const std::string name = command == Command::kReplay        ? "replay"
+                           : command == Command::kDemo        ? "demo"
+                           : command == Command::kPolicyCheck ? "policy-check"
+                                                              : "validate";
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string_view arg = args[i];
     const auto value = [&]() -> Result<std::string> {
@@ -62,6 +65,8 @@ Result<CommandLine> parseRulesCommand(Command command, const std::vector<std::st
       if (parsed.metricsAddress.find(':') == std::string::npos) {
         return invalidArgument("demo: --metrics must be host:port, got '" + parsed.metricsAddress + "'");
       }
+    } else if (arg == "--policy" && command == Command::kPolicyCheck) {
+      ASSIGN_OR_RETURN(parsed.policyPath, value());
     } else if (arg == "--quiet" && command == Command::kReplay) {
       parsed.quiet = true;
     } else if (arg == "-" || (!arg.starts_with("-") && command == Command::kReplay)) {
@@ -74,6 +79,9 @@ Result<CommandLine> parseRulesCommand(Command command, const std::vector<std::st
   }
   if (parsed.ruleDirs.empty() && command == Command::kDemo) parsed.ruleDirs.emplace_back(AUDITSTREAM_BUNDLED_RULES_DIR);
   if (parsed.ruleDirs.empty()) return invalidArgument(name + ": --rules DIR is required");
+  if (command == Command::kPolicyCheck && parsed.policyPath.empty()) {
+    return invalidArgument("policy-check: --policy FILE (an audit.k8s.io Policy) is required");
+  }
   if (command == Command::kReplay && parsed.inputs.empty()) parsed.inputs.emplace_back("-");
   return parsed;
 }
@@ -87,6 +95,7 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string_view>& args) 
   if (first == "replay") return parseRulesCommand(Command::kReplay, args);
   if (first == "validate") return parseRulesCommand(Command::kValidate, args);
   if (first == "demo") return parseRulesCommand(Command::kDemo, args);
+  if (first == "policy-check") return parseRulesCommand(Command::kPolicyCheck, args);
   if (first == "run" || first == "ingest") {
     const bool run = first == "run";
     const char* const kRunUsage =
@@ -150,6 +159,9 @@ std::string usageText() {
          "  auditstream ingest --config FILE [--log-format kv|json] [--log-level debug|info|warn|error]\n"
          "      the HTTPS endpoint for kube-apiservers' audit webhook backends: each event to its cluster's\n"
          "      Kafka topic, 200 once Kafka has acknowledged the whole batch (docs/ingest.md)\n"
+         "  auditstream policy-check --policy FILE --rules DIR...\n"
+         "      which rules a kube-apiserver audit policy blinds: per rule, fires, partly (some of the\n"
+         "      requests it watches are not logged at the level it needs) or blind; exit 1 if one is blind\n"
          "  auditstream replay --rules DIR... [--threads N] [--cluster NAME] [--quiet] [FILE...|-]\n"
          "      match audit events (JSON lines, JSON documents, EventLists, Fluent Bit / Event Hubs\n"
          "      envelopes) against Sigma rules; alerts as JSON lines on stdout, a summary on stderr\n"

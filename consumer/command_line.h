@@ -12,7 +12,7 @@
 
 namespace auditstream {
 
-enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo, kRun, kIngest };
+enum class Command { kHelp, kVersion, kReplay, kValidate, kDemo, kRun, kIngest, kPolicyCheck };
 
 struct CommandLine {
   Command command = Command::kHelp;
@@ -20,7 +20,8 @@ struct CommandLine {
   PipelineStage stage = PipelineStage::kDetect;  // run: --stage consume|parse|detect
   LogFormat logFormat = LogFormat::kKeyValue;    // run: --log-format kv|json
   LogLevel logLevel = LogLevel::kInfo;           // run: --log-level debug|info|warn|error
-  std::vector<std::string> ruleDirs;             // replay, validate: --rules (repeatable)
+  std::vector<std::string> ruleDirs;             // replay, validate, policy-check: --rules (repeatable)
+  std::string policyPath;                        // policy-check: --policy
   std::vector<std::string> inputs;               // replay: files, or "-" for stdin (the default)
   unsigned threads = 1;                          // replay: --threads
   std::string cluster = "default";               // replay: --cluster, the cluster name on alerts

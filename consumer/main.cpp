@@ -7,6 +7,7 @@
 #include "consumer/command_line.h"
 #include "consumer/demo_command.h"
 #include "consumer/ingest_command.h"
+#include "consumer/policy_check_command.h"
 #include "consumer/replay_command.h"
 #include "consumer/service.h"
 #include "consumer/validate_command.h"
@@ -34,6 +35,7 @@ int runCommand(const std::vector<std::string_view>& args) {
     }
     case Command::kReplay: return runReplay(*parsed, stdout);
     case Command::kValidate: return runValidate(*parsed, stdout);
+    case Command::kPolicyCheck: return runPolicyCheck(*parsed, stdout);
     case Command::kDemo: return runDemo(*parsed);
     case Command::kRun: {
       ServiceOptions options;
