@@ -164,13 +164,11 @@ void WebhookServer::State::accept() {
 WebhookServer::WebhookServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
 WebhookServer::~WebhookServer() {
-  beast::error_code ignored;
-  asio::post(state_->io, [state = state_.get()] {
-    beast::error_code closing;
-    state->acceptor.close(closing);
-  });
+  // The threads return once the handler each is running (if any) has returned; connections still open
+  // are closed with the io_context. An answer not written is a batch the apiserver sends again.
   state_->io.stop();
   for (std::thread& thread : state_->threads) thread.join();
+  beast::error_code ignored;
   state_->acceptor.close(ignored);
 }
 
