@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "config/kafka_properties.h"
 #include "config/map_reader.h"
 #include "config/yaml_file.h"
 
@@ -122,11 +123,7 @@ Result<IngestConfig> parse(const YamlFile& file) {
   MapReader map(file, root, "");
   RETURN_IF_ERROR(map.expectMap());
   RETURN_IF_ERROR(map.onlyKnown({"kafka", "ingest", "metrics"}));
-  if (!root["kafka"] || !root["kafka"].IsMap()) {
-    return file.errorAt(root["kafka"] ? root["kafka"] : root, "kafka must be a map of librdkafka properties");
-  }
-  for (const auto& entry : root["kafka"]) config.kafka[entry.first.Scalar()] = entry.second.Scalar();
-  if (!config.kafka.contains("bootstrap.servers")) return file.errorAt(root["kafka"], "kafka needs bootstrap.servers");
+  RETURN_IF_ERROR(readKafkaProperties(file, root, config.kafka));
   if (config.kafka.contains("test.mock.num.brokers")) {
     return file.errorAt(root["kafka"],
                         "ingest writes to a real Kafka cluster: kafka.test.mock.num.brokers (librdkafka's "

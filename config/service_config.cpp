@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "config/kafka_properties.h"
 #include "config/map_reader.h"
 #include "config/yaml_file.h"
 #include "engine/correlation_spec.h"
@@ -176,11 +177,7 @@ Result<ServiceConfig> parse(const YamlFile& file) {
   RETURN_IF_ERROR(map.onlyKnown({"kafka", "topics", "topic_pattern", "cluster", "envelope", "rules", "workers", "sinks",
                                  "dead_letter_topic", "create_topics", "metrics", "correlation", "limits", "delivery",
                                  "transactions"}));
-  if (!root["kafka"] || !root["kafka"].IsMap()) {
-    return file.errorAt(root["kafka"] ? root["kafka"] : root, "kafka must be a map of librdkafka properties");
-  }
-  for (const auto& entry : root["kafka"]) config.kafka[entry.first.Scalar()] = entry.second.Scalar();
-  if (!config.kafka.contains("bootstrap.servers")) return file.errorAt(root["kafka"], "kafka needs bootstrap.servers");
+  RETURN_IF_ERROR(readKafkaProperties(file, root, config.kafka));
   if (!config.kafka.contains("group.id")) config.kafka["group.id"] = "auditstream";
   RETURN_IF_ERROR(map.strings("topics", config.topics));
   RETURN_IF_ERROR(map.string("topic_pattern", config.topicPattern));

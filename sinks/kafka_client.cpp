@@ -2,13 +2,25 @@
 
 namespace auditstream {
 
+namespace {
+
+// Properties whose values are credentials: an error names them, never their value.
+bool secret(const std::string& key) {
+  for (const char* word : {"password", "secret", "key", "token", "jaas", "sasl.oauthbearer.config"}) {
+    if (key.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<KafkaConfPtr> makeKafkaConf(const KafkaProperties& properties) {
   KafkaConfPtr conf(rd_kafka_conf_new());
   char reason[512];
   for (const auto& [key, value] : properties) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
       std::string message = "kafka property '";
-      message.append(key).append("' = '").append(value).append("': ").append(reason);
+      message.append(key).append("' = '").append(secret(key) ? "(not shown)" : value).append("': ").append(reason);
       return invalidArgument(std::move(message));
     }
   }

@@ -1,5 +1,6 @@
 #include "config/service_config.h"
 
+#include <fstream>
 #include <gtest/gtest.h>
 
 namespace auditstream {
@@ -124,6 +125,26 @@ TEST(ServiceConfig, ExactlyOnceDelivery) {
   EXPECT_TRUE(config) << config.status();
   EXPECT_EQ(problem(kafka + "  transaction.timeout.ms: soon\n" + rest + "delivery: exactly_once\n"),
             "c.yml:4:27: kafka.transaction.timeout.ms (soon) must be a positive number of ms");
+}
+
+// `<name>_file`: a Kubernetes Secret mounted as a file; the value never appears in an error.
+TEST(ServiceConfig, AnyKafkaPropertyCanComeFromAFile) {
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/sasl-password") << "hunter2\n";
+  std::ofstream(dir + "/empty") << "";
+  const std::string rest = "topics: [audit.prod-1]\nrules: [config/rules]\nsinks: {stdout: true}\n";
+  Result<ServiceConfig> config = parseServiceConfig(
+      "kafka:\n  bootstrap.servers: k:9092\n  sasl.password_file: " + dir + "/sasl-password\n" + rest, "c.yml");
+  ASSERT_TRUE(config) << config.status();
+  EXPECT_EQ(config->kafka.at("sasl.password"), "hunter2");
+  EXPECT_FALSE(config->kafka.contains("sasl.password_file"));
+  EXPECT_EQ(problem("kafka:\n  bootstrap.servers: k:9092\n  sasl.password: x\n  sasl.password_file: " + dir +
+                    "/sasl-password\n" + rest),
+            "c.yml:4:3: kafka.sasl.password_file and kafka.sasl.password are both given: keep one");
+  EXPECT_EQ(problem("kafka:\n  bootstrap.servers: k:9092\n  sasl.password_file: /nonexistent/p\n" + rest),
+            "c.yml:3:23: kafka.sasl.password_file: cannot read /nonexistent/p");
+  EXPECT_EQ(problem("kafka:\n  bootstrap.servers: k:9092\n  sasl.password_file: " + dir + "/empty\n" + rest),
+            "c.yml:3:23: kafka.sasl.password_file: " + dir + "/empty is empty");
 }
 
 TEST(ServiceConfig, ClusterFromAnEventFieldAndReadinessBound) {

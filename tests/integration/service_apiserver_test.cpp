@@ -260,7 +260,7 @@ TEST_F(ApiserverWebhook, RealRequestsRaiseTheirAlertsEndToEndAndTheAuditLogRepla
 }
 
 // The broker stopped while the apiserver posts its batches: ingest answers 503 and the apiserver's
-// webhook backend retries (from 3 s, 1.5x, 5 tries: about 25 s); with the broker back within that,
+// webhook backend retries (from 5 s, 1.5x, 5 tries: about 40 s); with the broker back within that,
 // every audited request is on the topic.
 TEST_F(ApiserverWebhook, ABatchKafkaCouldNotTakeIsRetriedByTheApiserverAndArrives) {
   const fs::path brokerDir = work_ / "kafka";
@@ -268,7 +268,7 @@ TEST_F(ApiserverWebhook, ABatchKafkaCouldNotTakeIsRetriedByTheApiserverAndArrive
   ASSERT_FALSE(bootstrap_.empty()) << fileText((work_ / "kafka-local.log").string());
   ASSERT_NO_FATAL_FAILURE(createTopics());
   ASSERT_NO_FATAL_FAILURE(startIngest("  produce_timeout: 2s\n"));
-  ASSERT_NO_FATAL_FAILURE(startApiserver("3s"));
+  ASSERT_NO_FATAL_FAILURE(startApiserver("5s"));
   ASSERT_TRUE(testing::waitUntil([&] { return !readAll(bootstrap_, topic()).empty(); }, std::chrono::seconds(60),
                                  std::chrono::seconds(1)))
       << "the apiserver's own start-up requests never arrived";

@@ -17,6 +17,16 @@ TEST(MakeKafkaConf, NamesTheRejectedProperty) {
       << conf.status();
 }
 
+// A property that librdkafka refuses and whose name says it holds a credential (a misspelt one: a
+// `_file` value is read into it) is named, its value is not.
+TEST(MakeKafkaConf, ACredentialsValueIsNeverInTheError) {
+  const auto conf = makeKafkaConf({{"sasl.passwrod.token", "hunter2"}});
+  ASSERT_FALSE(conf);
+  EXPECT_EQ(conf.status().message().rfind("kafka property 'sasl.passwrod.token' = '(not shown)': ", 0), 0U)
+      << conf.status();
+  EXPECT_EQ(conf.status().message().find("hunter2"), std::string::npos);
+}
+
 TEST(MakeKafkaConf, UnknownPropertyIsRejected) {
   const auto conf = makeKafkaConf({{"no.such.property", "1"}});
   ASSERT_FALSE(conf);
