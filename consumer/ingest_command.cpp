@@ -37,6 +37,7 @@ class CountingObserver final : public IngestObserver {
     ++rejected_;
     metrics_.eventRejected(cluster, reason);
   }
+  void deadLetterFailed(std::string_view cluster) override { metrics_.deadLetterFailed(cluster); }
   std::string line(std::chrono::seconds uptime) const {
     return "[" + std::to_string(uptime.count()) + "s] " + std::to_string(requests_.load()) + " requests (" +
            std::to_string(failed_.load()) + " not 200), " + std::to_string(events_.load()) + " events written, " +

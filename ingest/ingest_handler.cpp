@@ -102,28 +102,38 @@ WebhookResponse IngestHandler::serve(const WebhookRequest& request, RequestOutco
     return answer(413, "the request holds " + std::to_string(decoded.spans.size() + rejected) +
                            " events; max_events is " + std::to_string(config_.maxEvents));
   }
-  if (rejected > 0) {
-    for (const Rejection& rejection : decoded.rejections) observer_.eventRejected(caller.cluster, rejection.reason);
-    logRejected(caller.cluster, decoded.rejections.front(), rejected);
-    if (!config_.deadLetterTopic.empty()) {
-      const Rejection& first = decoded.rejections.front();
-      const Status status =
-          publisher_.deadLetter(caller.cluster, request.body, rejectReasonName(first.reason), rejected);
-      if (!status.isOk()) return answer(503, "the dead-letter topic cannot take the request: " + status.message());
-    }
-  }
-  if (decoded.spans.empty() && decoded.tooLarge == 0 && rejected > 0) {
-    // Nothing in it was an audit event: not a batch that a retry could deliver.
-    return answer(400, "not an audit.k8s.io EventList or Event: " + decoded.rejections.front().message);
-  }
+  // The events first: a batch Kafka cannot take gets 503 and comes again, its rejections with it.
   const std::vector<OutgoingEvent> events = decoded.events();
   if (!events.empty()) {
     const Status status = publisher_.publish(config_.topicOf(caller.cluster), caller.cluster, events);
     if (!status.isOk()) return answer(503, "Kafka has not taken the batch: " + status.message());
   }
   outcome.events = events.size();
+  if (rejected > 0) {
+    for (const Rejection& rejection : decoded.rejections) observer_.eventRejected(caller.cluster, rejection.reason);
+    logRejected(caller.cluster, decoded.rejections.front(), rejected);
+    deadLetter(caller.cluster, request.body, decoded.rejections.front(), rejected);
+  }
+  if (decoded.spans.empty() && decoded.tooLarge == 0 && rejected > 0) {
+    // Nothing in it was an audit event: not a batch that a retry could deliver.
+    return answer(400, "not an audit.k8s.io EventList or Event: " + decoded.rejections.front().message);
+  }
   return answer(200, rejected == 0 ? "ok" : "written; some events were not audit events (see rejected)", events.size(),
                 rejected);
+}
+
+// The body to the dead-letter topic, once. Its good events are written already: a dead letter Kafka
+// refuses (a body past the topic's max.message.bytes, an outage that began since) is counted and logged
+// and does not fail the batch — failing it would have the apiserver send the good events again, and
+// drop the whole batch after its last try.
+void IngestHandler::deadLetter(std::string_view cluster, std::string_view body, const Rejection& first,
+                               std::size_t rejected) {
+  if (config_.deadLetterTopic.empty()) return;
+  const Status status = publisher_.deadLetter(cluster, body, rejectReasonName(first.reason), rejected);
+  if (status.isOk()) return;
+  observer_.deadLetterFailed(cluster);
+  log_.warn("a dead letter was not written (counted in auditstream_ingest_dead_letter_failures_total)",
+            {{"cluster", cluster}, {"body_bytes", body.size()}, {"reason", status.message()}});
 }
 
 std::unique_ptr<EnvelopeDecoder> IngestHandler::takeDecoder() {

@@ -3,8 +3,8 @@
 // Event with the engine's own decoder (400 when nothing in it is an audit event; 413 past max_events),
 // every event written to its cluster's topic and acknowledged (503 when Kafka cannot take it, so the
 // apiserver retries the batch), then 200. Events of a batch that are not audit events are counted by
-// reason, logged (rate-limited) and, with a dead-letter topic, the request body goes there once; the
-// batch's other events are written — a malformed event never costs the others.
+// reason, logged (rate-limited) and, with a dead-letter topic, the request body goes there once after
+// the batch's other events are written — a malformed event never costs the others.
 //
 // Thread-safe: the server's threads call handle() at once (decoders come from a pool).
 #pragma once
@@ -39,6 +39,7 @@ class IngestHandler {
   std::unique_ptr<EnvelopeDecoder> takeDecoder();
   void returnDecoder(std::unique_ptr<EnvelopeDecoder> decoder);
   void logRejected(std::string_view cluster, const Rejection& rejection, std::size_t count);
+  void deadLetter(std::string_view cluster, std::string_view body, const Rejection& first, std::size_t rejected);
 
   const IngestConfig& config_;
   ClientDirectory clients_;

@@ -25,6 +25,7 @@ struct IngestMetrics::Handles {
   CounterFamily* events = nullptr;
   CounterFamily* rejected = nullptr;
   CounterFamily* bytes = nullptr;
+  CounterFamily* deadLetterFailures = nullptr;
   prometheus::Family<prometheus::Histogram>* seconds = nullptr;
   prometheus::Gauge* ready = nullptr;
 };
@@ -40,6 +41,8 @@ IngestMetrics::IngestMetrics(const std::vector<std::string>& clusters) : handles
   h.rejected = counters("auditstream_ingest_rejected_events_total",
                         "Events in webhook requests that were not audit events, by cluster and reason");
   h.bytes = counters("auditstream_ingest_bytes_total", "Request body bytes received, by cluster");
+  h.deadLetterFailures = counters("auditstream_ingest_dead_letter_failures_total",
+                                  "Request bodies with rejected events that the dead-letter topic did not take");
   h.seconds = &prometheus::BuildHistogram()
                    .Name("auditstream_ingest_request_seconds")
                    .Help(
@@ -69,6 +72,10 @@ void IngestMetrics::requestServed(const RequestOutcome& outcome) {
 void IngestMetrics::eventRejected(std::string_view cluster, RejectReason reason) {
   handles_->rejected->Add({{"cluster", std::string(cluster)}, {"reason", std::string(rejectReasonName(reason))}})
       .Increment();
+}
+
+void IngestMetrics::deadLetterFailed(std::string_view cluster) {
+  handles_->deadLetterFailures->Add({{"cluster", std::string(cluster)}}).Increment();
 }
 
 void IngestMetrics::setReady(bool ready) { handles_->ready->Set(ready ? 1 : 0); }

@@ -20,6 +20,7 @@ class IngestMetrics final : public IngestObserver {
 
   void requestServed(const RequestOutcome& outcome) override;
   void eventRejected(std::string_view cluster, RejectReason reason) override;
+  void deadLetterFailed(std::string_view cluster) override;
   void setReady(bool ready);
 
   std::string text() const;  // the exposition format

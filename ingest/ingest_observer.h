@@ -23,6 +23,7 @@ class IngestObserver {
   virtual ~IngestObserver() = default;
   virtual void requestServed(const RequestOutcome& outcome) = 0;
   virtual void eventRejected(std::string_view cluster, RejectReason reason) = 0;
+  virtual void deadLetterFailed(std::string_view cluster) = 0;
 };
 
 }  // namespace auditstream

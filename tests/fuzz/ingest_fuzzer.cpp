@@ -33,6 +33,7 @@ class NullObserver final : public IngestObserver {
  public:
   void requestServed(const RequestOutcome&) override {}
   void eventRejected(std::string_view, RejectReason) override {}
+  void deadLetterFailed(std::string_view) override {}
 };
 
 struct Harness {

@@ -32,7 +32,7 @@ class FakePublisher final : public EventPublisher {
   }
   Status deadLetter(std::string_view cluster, std::string_view body, std::string_view reason,
                     std::size_t rejectedEvents) override {
-    if (down) return unavailable("broker down");
+    if (down || deadLettersRefused) return unavailable("Broker: Message size too large");
     deadLetters.push_back({std::string(cluster), std::string(body), std::string(reason), rejectedEvents});
     return Status::ok();
   }
@@ -41,6 +41,7 @@ class FakePublisher final : public EventPublisher {
     std::size_t rejected;
   };
   bool down = false;
+  bool deadLettersRefused = false;
   std::vector<Published> batches;
   std::vector<DeadLetter> deadLetters;
 };
@@ -56,6 +57,11 @@ class RecordingObserver final : public IngestObserver {
     std::lock_guard lock(mutex);
     ++rejected[reason];
   }
+  void deadLetterFailed(std::string_view) override {
+    std::lock_guard lock(mutex);
+    ++deadLetterFailures;
+  }
+  int deadLetterFailures = 0;
   std::mutex mutex;
   std::vector<int> statuses;
   std::size_t events = 0;
@@ -183,6 +189,19 @@ TEST_F(IngestHandlerTest, AMalformedEventCostsOnlyItselfAndIsDeadLettered) {
   EXPECT_EQ(publisher_.deadLetters[0].rejected, 1U);
   EXPECT_EQ(observer_.rejected[RejectReason::kNotAnEvent], 1);
   EXPECT_TRUE(log_.any("not audit events")) << "the rejection is logged";
+}
+
+// A dead letter Kafka refuses (a body past the topic's max.message.bytes) does not fail the batch: its
+// good events are written and answered 200; the failure is counted and logged.
+TEST_F(IngestHandlerTest, ADeadLetterKafkaRefusesDoesNotCostTheBatch) {
+  config_.deadLetterTopic = "audit.rejected";
+  publisher_.deadLettersRefused = true;
+  const WebhookResponse response = post(eventList({event("good"), R"({"kind":"Event","auditID":1})"}));
+  EXPECT_EQ(response.status, 200) << response.body;
+  ASSERT_EQ(publisher_.batches.size(), 1U);
+  EXPECT_EQ(publisher_.batches[0].events.size(), 1U);
+  EXPECT_EQ(observer_.deadLetterFailures, 1);
+  EXPECT_TRUE(log_.any("a dead letter was not written"));
 }
 
 TEST_F(IngestHandlerTest, TooManyEventsGet413AndAnEventPastMaxEventBytesIsRejected) {
