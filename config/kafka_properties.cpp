@@ -5,8 +5,8 @@
 
 namespace auditstream {
 
-Status readKafkaProperties(const YamlFile& file, const YAML::Node& root, std::map<std::string, std::string>& properties,
-                           std::set<std::string>* fromFiles) {
+Status readKafkaProperties(const YamlFile& file, const YAML::Node& root,
+                           std::map<std::string, std::string>& properties) {
   const YAML::Node kafka = root["kafka"];
   if (!kafka || !kafka.IsMap())
     return file.errorAt(kafka ? kafka : root, "kafka must be a map of librdkafka properties");
@@ -31,7 +31,6 @@ Status readKafkaProperties(const YamlFile& file, const YAML::Node& root, std::ma
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     if (value.empty()) return file.errorAt(entry.second, "kafka." + key + ": " + path + " is empty");
     properties[name] = std::move(value);
-    if (fromFiles != nullptr) fromFiles->insert(name);
   }
   if (!properties.contains("bootstrap.servers")) return file.errorAt(kafka, "kafka needs bootstrap.servers");
   return Status::ok();

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <map>
-#include <set>
 #include <string>
 #include <yaml-cpp/yaml.h>
 
@@ -14,10 +13,10 @@
 
 namespace auditstream {
 
-// Fills `properties` from `node` (`root["kafka"]`; `root` for the position when it is missing). Errors:
+// Fills `properties` from `root["kafka"]` (`root` gives the position when it is missing). Errors:
 // parseError with the position (not a map, a value that is not a scalar, `x` and `x_file` both given,
-// an unreadable or empty file); `fromFiles` receives the names whose values came from files.
-Status readKafkaProperties(const YamlFile& file, const YAML::Node& root, std::map<std::string, std::string>& properties,
-                           std::set<std::string>* fromFiles = nullptr);
+// an unreadable or empty file).
+Status readKafkaProperties(const YamlFile& file, const YAML::Node& root,
+                           std::map<std::string, std::string>& properties);
 
 }  // namespace auditstream
